@@ -1,0 +1,80 @@
+package io.meshplane.model;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One service of the mesh, merged across member clusters by namespace sameness: every cluster's
+ * share, keyed by cluster id, and a version that grows with every change. Immutable; the Service
+ * entity owns the authoritative copy and publishes copies to the push hubs.
+ */
+public record ServiceState(String hostname, long version, Map<String, ClusterShare> clusters) {
+
+  public ServiceState {
+    requireNonNull(hostname, "hostname");
+    if (version < 0) {
+      throw new IllegalArgumentException("version must be >= 0, was " + version);
+    }
+    clusters = Collections.unmodifiableMap(new TreeMap<>(clusters));
+  }
+
+  public static ServiceState empty(String hostname) {
+    return new ServiceState(hostname, 0, Map.of());
+  }
+
+  /** Whether any member cluster declares the service (endpoints alone do not make a service). */
+  public boolean exists() {
+    return clusters.values().stream().anyMatch(c -> c.spec().isPresent());
+  }
+
+  /** The first declared spec, by cluster id order; the name and namespace are the same in all. */
+  public Optional<ServiceSpec> spec() {
+    return clusters.values().stream().flatMap(c -> c.spec().stream()).findFirst();
+  }
+
+  /** Ports of every cluster's spec, by port number; the first cluster to declare a port wins. */
+  public List<ServicePort> ports() {
+    Map<Integer, ServicePort> byPort = new TreeMap<>();
+    for (ClusterShare share : clusters.values()) {
+      share.spec().ifPresent(s -> s.ports().forEach(p -> byPort.putIfAbsent(p.port(), p)));
+    }
+    return List.copyOf(byPort.values());
+  }
+
+  /** exportTo of every cluster's spec, merged; empty means the mesh default. */
+  public Set<String> exportTo() {
+    Set<String> out = new LinkedHashSet<>();
+    clusters.values().forEach(c -> c.spec().ifPresent(s -> out.addAll(s.exportTo())));
+    return Collections.unmodifiableSet(out);
+  }
+
+  /** Every cluster's endpoints. */
+  public List<Endpoint> endpoints() {
+    List<Endpoint> out = new ArrayList<>();
+    clusters.values().forEach(c -> out.addAll(c.endpoints()));
+    return out;
+  }
+
+  public ClusterShare share(String clusterId) {
+    return clusters.getOrDefault(clusterId, new ClusterShare(clusterId, Optional.empty(), List.of()));
+  }
+
+  /** A copy with one cluster's share replaced (removed when empty) and the version bumped. */
+  public ServiceState withShare(ClusterShare share) {
+    Map<String, ClusterShare> next = new TreeMap<>(clusters);
+    if (share.isEmpty()) {
+      next.remove(share.clusterId());
+    } else {
+      next.put(share.clusterId(), share);
+    }
+    return new ServiceState(hostname, version + 1, next);
+  }
+}
