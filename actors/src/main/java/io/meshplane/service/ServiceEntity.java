@@ -6,6 +6,7 @@ import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -73,18 +74,26 @@ public final class ServiceEntity {
   /** One cluster no longer has the service at all. */
   public record ClusterRemoved(String clusterId) implements Event {}
 
-  /** Published on the service-changes topic after every persisted change. */
-  public record ServiceChanged(ServiceState state) {}
+  /**
+   * Published on the service-changes topic after every persisted change; {@code changedAtMillis}
+   * is when the entity persisted it, the start of the convergence clock.
+   */
+  public record ServiceChanged(ServiceState state, long changedAtMillis) {}
+
+  /** The name of the topic every Service entity publishes {@link ServiceChanged} on. */
+  public static final String CHANGES_TOPIC = "meshplane-service-changes";
 
   /** Registers the entity type with sharding; {@code changes} is this node's topic actor. */
-  public static void init(ActorSystem<?> system, ActorRef<Topic.Command<ServiceChanged>> changes) {
+  public static void init(ActorSystem<?> system, ActorRef<Topic.Command<ServiceChanged>> changes,
+      Clock clock) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> create(ctx.getEntityId(), PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId()), changes)));
+        ctx -> create(ctx.getEntityId(), PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId()), changes,
+            clock)));
   }
 
   public static Behavior<Command> create(String hostname, PersistenceId persistenceId,
-      ActorRef<Topic.Command<ServiceChanged>> changes) {
-    return Behaviors.setup(ctx -> new ServiceBehavior(hostname, persistenceId, changes));
+      ActorRef<Topic.Command<ServiceChanged>> changes, Clock clock) {
+    return Behaviors.setup(ctx -> new ServiceBehavior(hostname, persistenceId, changes, clock));
   }
 
   /** The events that turn {@code current}'s share of a cluster into {@code next}. */
@@ -128,11 +137,14 @@ public final class ServiceEntity {
   private static final class ServiceBehavior extends EventSourcedBehavior<Command, Event, ServiceState> {
     private final String hostname;
     private final ActorRef<Topic.Command<ServiceChanged>> changes;
+    private final Clock clock;
 
-    ServiceBehavior(String hostname, PersistenceId persistenceId, ActorRef<Topic.Command<ServiceChanged>> changes) {
+    ServiceBehavior(String hostname, PersistenceId persistenceId,
+        ActorRef<Topic.Command<ServiceChanged>> changes, Clock clock) {
       super(persistenceId);
       this.hostname = hostname;
       this.changes = changes;
+      this.clock = clock;
     }
 
     @Override
@@ -159,7 +171,7 @@ public final class ServiceEntity {
         return Effect().reply(cmd.replyTo(), StatusReply.ack());
       }
       return Effect().persist(events)
-          .thenRun(next -> changes.tell(Topic.publish(new ServiceChanged(next))))
+          .thenRun(next -> changes.tell(Topic.publish(new ServiceChanged(next, clock.millis()))))
           .thenReply(cmd.replyTo(), next -> StatusReply.ack());
     }
 

@@ -1,0 +1,337 @@
+package io.meshplane.cluster;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshplane.model.ClusterShare;
+import io.meshplane.registry.MemberRegistry;
+import io.meshplane.service.ServiceEntity;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The watch of one member cluster, keyed by cluster id and sharded so that exactly one node
+ * watches a cluster at a time. It owns the cluster's {@link MemberRegistry}, forwards only real
+ * changes to the Service entities (each service's share is re-sent until acknowledged) and
+ * persists which services it has written, so that services deleted while nobody watched are
+ * removed once the first listing after a restart is complete.
+ *
+ * <p>Confined to its actor. Kept alive by {@link Ensure}, which every node sends periodically
+ * (passivation is off for this entity type).
+ */
+public final class ClusterWatch {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "ClusterWatch");
+  static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+
+  private ClusterWatch() {}
+
+  /** Messages this entity accepts. */
+  public sealed interface Command {}
+
+  /** Starts the watch if it is not running; idempotent. */
+  public enum Ensure implements Command { INSTANCE }
+
+  /** Replies with the watch's status. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** Replies with every service this cluster contributes to. */
+  public record GetCatalog(ActorRef<Catalog> replyTo) implements Command {}
+
+  /** The hostnames a member cluster contributes to. */
+  public record Catalog(String clusterId, Set<String> hostnames) {
+    public Catalog {
+      hostnames = Set.copyOf(hostnames);
+    }
+  }
+
+  /** What the watch knows of its member cluster. */
+  public record Status(String clusterId, boolean connected, String detail, boolean synced,
+      int services, int pending) {}
+
+  record ShareReported(String hostname, ClusterShare share) implements Command {}
+
+  enum SyncReported implements Command { INSTANCE }
+
+  record ConnectivityReported(boolean connected, String detail) implements Command {}
+
+  record ShareApplied(String hostname, ClusterShare share) implements Command {}
+
+  record ShareFailed(String hostname, String reason) implements Command {}
+
+  enum RetryPending implements Command { INSTANCE }
+
+  /** Persisted events; schemas in proto/ (meshplane/v1/events.proto). */
+  public sealed interface Event {}
+
+  /** The watch wrote a share of this service. */
+  public record ServiceTracked(String hostname) implements Event {}
+
+  /** The cluster's share of this service was removed and acknowledged. */
+  public record ServiceUntracked(String hostname) implements Event {}
+
+  /** The services this cluster has written to. Immutable. */
+  public record State(Set<String> hostnames) {
+    public State {
+      hostnames = Set.copyOf(hostnames);
+    }
+
+    static State empty() {
+      return new State(Set.of());
+    }
+
+    State apply(Event event) {
+      Set<String> next = new HashSet<>(hostnames);
+      if (event instanceof ServiceTracked e) {
+        next.add(e.hostname());
+      } else if (event instanceof ServiceUntracked e) {
+        next.remove(e.hostname());
+      }
+      return new State(next);
+    }
+  }
+
+  /** Registers the entity type with sharding, with passivation off. */
+  public static void init(ActorSystem<?> system, MemberRegistry.Factory registries) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
+            ctx -> create(ctx.getEntityId(), registries,
+                PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId())))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
+      PersistenceId persistenceId) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Watch(ctx, timers, clusterId, registries, persistenceId)));
+  }
+
+  private static final class Watch extends EventSourcedBehavior<Command, Event, State> {
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final String clusterId;
+    private final MemberRegistry.Factory registries;
+    private final ClusterSharding sharding;
+    private MemberRegistry registry;
+    private final Map<String, ClusterShare> desired = new HashMap<>();
+    private final Map<String, ClusterShare> acked = new HashMap<>();
+    private final Set<String> inFlight = new HashSet<>();
+    private final Set<String> reportedThisRun = new HashSet<>();
+    private boolean connected;
+    private String detail = "not started";
+    private boolean synced;
+
+    Watch(ActorContext<Command> ctx, TimerScheduler<Command> timers, String clusterId,
+        MemberRegistry.Factory registries, PersistenceId persistenceId) {
+      super(persistenceId);
+      this.ctx = ctx;
+      this.timers = timers;
+      this.clusterId = requireNonNull(clusterId);
+      this.registries = registries;
+      this.sharding = ClusterSharding.get(ctx.getSystem());
+    }
+
+    @Override
+    public State emptyState() {
+      return State.empty();
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+      return newSignalHandlerBuilder()
+          .onSignal(RecoveryCompleted.instance(), state -> startRegistry(state))
+          .onSignal(PostStop.instance(), state -> stopRegistry())
+          .build();
+    }
+
+    private void startRegistry(State state) {
+      ctx.getLog().info("cluster {}: watch starting, {} services known from the journal",
+          clusterId, state.hostnames().size());
+      ActorRef<Command> self = ctx.getSelf();
+      registry = registries.create(clusterId);
+      registry.start(new MemberRegistry.Listener() {
+        @Override
+        public void shareChanged(String hostname, ClusterShare share) {
+          self.tell(new ShareReported(hostname, share));
+        }
+
+        @Override
+        public void synced() {
+          self.tell(SyncReported.INSTANCE);
+        }
+
+        @Override
+        public void connectivityChanged(boolean connected, String detail) {
+          self.tell(new ConnectivityReported(connected, detail));
+        }
+      });
+    }
+
+    private void stopRegistry() {
+      if (registry != null) {
+        registry.close();
+        registry = null;
+      }
+    }
+
+    @Override
+    public CommandHandler<Command, Event, State> commandHandler() {
+      return newCommandHandlerBuilder().forAnyState()
+          .onCommand(Ensure.class, (s, c) -> Effect().none())
+          .onCommand(GetStatus.class, this::onGetStatus)
+          .onCommand(GetCatalog.class, (s, c) -> Effect().reply(c.replyTo(), catalog(s)))
+          .onCommand(ShareReported.class, this::onShareReported)
+          .onCommand(SyncReported.class, this::onSynced)
+          .onCommand(ConnectivityReported.class, this::onConnectivity)
+          .onCommand(ShareApplied.class, this::onApplied)
+          .onCommand(ShareFailed.class, this::onFailed)
+          .onCommand(RetryPending.class, (s, c) -> {
+            Set.copyOf(desired.keySet()).forEach(this::send);
+            return Effect().none();
+          })
+          .build();
+    }
+
+    private Catalog catalog(State state) {
+      Set<String> hosts = new TreeSet<>(state.hostnames());
+      desired.forEach((h, share) -> {
+        if (!share.isEmpty()) {
+          hosts.add(h);
+        }
+      });
+      return new Catalog(clusterId, hosts);
+    }
+
+    private Effect<Event, State> onGetStatus(State state, GetStatus cmd) {
+      int pending = (int) desired.entrySet().stream()
+          .filter(e -> !e.getValue().equals(acked.get(e.getKey()))).count();
+      return Effect().reply(cmd.replyTo(),
+          new Status(clusterId, connected, detail, synced, catalog(state).hostnames().size(), pending));
+    }
+
+    private Effect<Event, State> onShareReported(State state, ShareReported cmd) {
+      if (!cmd.share().clusterId().equals(clusterId)) {
+        ctx.getLog().error("cluster {}: registry reported a share of cluster {} for {}; dropped",
+            clusterId, cmd.share().clusterId(), cmd.hostname());
+        return Effect().none();
+      }
+      reportedThisRun.add(cmd.hostname());
+      return report(state, cmd.hostname(), cmd.share());
+    }
+
+    private Effect<Event, State> report(State state, String hostname, ClusterShare share) {
+      desired.put(hostname, share);
+      if (!share.isEmpty() && !state.hostnames().contains(hostname)) {
+        // Track before writing, so that a crash in between never leaves an untracked share.
+        return Effect().persist(new ServiceTracked(hostname)).thenRun(s -> send(hostname));
+      }
+      send(hostname);
+      return Effect().none();
+    }
+
+    private Effect<Event, State> onSynced(State state, SyncReported cmd) {
+      if (!synced) {
+        synced = true;
+        List<String> gone = state.hostnames().stream()
+            .filter(h -> !reportedThisRun.contains(h)).sorted().toList();
+        if (!gone.isEmpty()) {
+          ctx.getLog().info("cluster {}: {} services disappeared while unwatched: {}",
+              clusterId, gone.size(), gone);
+        }
+        gone.forEach(h -> {
+          desired.put(h, new ClusterShare(clusterId, Optional.empty(), List.of()));
+          send(h);
+        });
+        ctx.getLog().info("cluster {}: first listing complete, {} services", clusterId,
+            reportedThisRun.size());
+      }
+      return Effect().none();
+    }
+
+    private Effect<Event, State> onConnectivity(State state, ConnectivityReported cmd) {
+      if (cmd.connected() != connected) {
+        if (cmd.connected()) {
+          ctx.getLog().info("cluster {}: API server reachable ({})", clusterId, cmd.detail());
+        } else {
+          ctx.getLog().warn("cluster {}: API server unreachable ({}); last known endpoints stay served",
+              clusterId, cmd.detail());
+        }
+      }
+      connected = cmd.connected();
+      detail = cmd.detail();
+      return Effect().none();
+    }
+
+    private void send(String hostname) {
+      ClusterShare share = desired.get(hostname);
+      if (share == null || inFlight.contains(hostname) || share.equals(acked.get(hostname))) {
+        return;
+      }
+      inFlight.add(hostname);
+      ctx.askWithStatus(Done.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, hostname), ASK_TIMEOUT,
+          replyTo -> new ServiceEntity.ReplaceShare(share, replyTo),
+          (done, error) -> error == null
+              ? new ShareApplied(hostname, share)
+              : new ShareFailed(hostname, String.valueOf(error.getMessage())));
+    }
+
+    private Effect<Event, State> onApplied(State state, ShareApplied cmd) {
+      inFlight.remove(cmd.hostname());
+      acked.put(cmd.hostname(), cmd.share());
+      ClusterShare want = desired.get(cmd.hostname());
+      if (cmd.share().isEmpty() && cmd.share().equals(want)) {
+        desired.remove(cmd.hostname());
+        acked.remove(cmd.hostname());
+        if (state.hostnames().contains(cmd.hostname())) {
+          return Effect().persist(new ServiceUntracked(cmd.hostname()));
+        }
+        return Effect().none();
+      }
+      send(cmd.hostname());
+      return Effect().none();
+    }
+
+    private Effect<Event, State> onFailed(State state, ShareFailed cmd) {
+      inFlight.remove(cmd.hostname());
+      ctx.getLog().warn("cluster {}: writing {} failed ({}); retrying in {}", clusterId, cmd.hostname(),
+          cmd.reason(), RETRY_DELAY);
+      timers.startSingleTimer(RetryPending.INSTANCE, RETRY_DELAY);
+      return Effect().none();
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+      return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+      return RetentionCriteria.snapshotEvery(200, 2);
+    }
+  }
+}

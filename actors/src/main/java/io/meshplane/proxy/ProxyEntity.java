@@ -1,0 +1,129 @@
+package io.meshplane.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshplane.model.ProxyNode;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * The sync status of one proxy, keyed by proxy id and sharded, so that any node can answer "is
+ * proxy X in sync?": which node serves it and, per type URL, what was sent, acknowledged and
+ * rejected. The xDS connection serving the proxy sends it every event; the status is not
+ * persisted (a proxy reconnecting re-reports it). The entity stops itself a while after its proxy
+ * disconnects.
+ *
+ * <p>Confined to its actor; time stamps come from the sender's clock.
+ */
+public final class ProxyEntity {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Proxy");
+  static final Duration FORGET_AFTER_DISCONNECT = Duration.ofMinutes(5);
+
+  private ProxyEntity() {}
+
+  /** Messages this entity accepts. */
+  public sealed interface Command {}
+
+  /** A node started serving the proxy. */
+  public record Connected(ProxyNode node, String servingNode, long atMillis) implements Command {
+    public Connected {
+      requireNonNull(node, "node");
+      requireNonNull(servingNode, "servingNode");
+    }
+  }
+
+  /** The stream on {@code servingNode} ended; ignored if another node serves the proxy by now. */
+  public record Disconnected(String servingNode, long atMillis) implements Command {}
+
+  /** A response was sent. */
+  public record Sent(String typeUrl, String version, String nonce, long atMillis) implements Command {}
+
+  /** The proxy acknowledged a response. */
+  public record Acked(String typeUrl, String version, String nonce, long atMillis) implements Command {}
+
+  /** The proxy rejected a response; it keeps its last good config. */
+  public record Nacked(String typeUrl, String version, String nonce, String error, long atMillis)
+      implements Command {}
+
+  /** Replies with the status. */
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  enum Forget implements Command { INSTANCE }
+
+  /** Per type URL: the last response sent, the last acknowledged and the last rejected. */
+  public record TypeStatus(String sentVersion, String sentNonce, long sentAtMillis, String ackedVersion,
+      long ackedAtMillis, String nackedVersion, String lastError) {
+    static final TypeStatus NONE = new TypeStatus("", "", 0, "", 0, "", "");
+  }
+
+  /** The status of one proxy. Immutable. */
+  public record Status(String proxyId, Optional<ProxyNode> node, String servingNode, boolean connected,
+      long lastSeenMillis, Map<String, TypeStatus> types) {
+    public Status {
+      types = Map.copyOf(types);
+    }
+  }
+
+  /** Registers the entity type with sharding; it stops itself, so passivation is off. */
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId()))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String proxyId) {
+    return Behaviors.withTimers(timers -> tracking(new Status(proxyId, Optional.empty(), "", false, 0,
+        Map.of()), timers));
+  }
+
+  private static Behavior<Command> tracking(Status s,
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Connected.class, c -> {
+          timers.cancel(Forget.INSTANCE);
+          return tracking(new Status(s.proxyId(), Optional.of(c.node()), c.servingNode(), true,
+              c.atMillis(), s.types()), timers);
+        })
+        .onMessage(Disconnected.class, d -> {
+          if (!d.servingNode().equals(s.servingNode())) {
+            return Behaviors.same();
+          }
+          timers.startSingleTimer(Forget.INSTANCE, FORGET_AFTER_DISCONNECT);
+          return tracking(new Status(s.proxyId(), s.node(), s.servingNode(), false, d.atMillis(),
+              s.types()), timers);
+        })
+        .onMessage(Sent.class, m -> tracking(update(s, m.typeUrl(), m.atMillis(),
+            t -> new TypeStatus(m.version(), m.nonce(), m.atMillis(), t.ackedVersion(), t.ackedAtMillis(),
+                t.nackedVersion(), t.lastError())), timers))
+        .onMessage(Acked.class, m -> tracking(update(s, m.typeUrl(), m.atMillis(),
+            t -> new TypeStatus(t.sentVersion(), t.sentNonce(), t.sentAtMillis(), m.version(), m.atMillis(),
+                "", "")), timers))
+        .onMessage(Nacked.class, m -> tracking(update(s, m.typeUrl(), m.atMillis(),
+            t -> new TypeStatus(t.sentVersion(), t.sentNonce(), t.sentAtMillis(), t.ackedVersion(),
+                t.ackedAtMillis(), m.version(), m.error())), timers))
+        .onMessage(GetStatus.class, g -> {
+          g.replyTo().tell(s);
+          return Behaviors.same();
+        })
+        .onMessage(Forget.class, f -> Behaviors.stopped())
+        .build();
+  }
+
+  private static Status update(Status s, String typeUrl, long at,
+      java.util.function.UnaryOperator<TypeStatus> change) {
+    Map<String, TypeStatus> types = new TreeMap<>(s.types());
+    types.put(typeUrl, change.apply(types.getOrDefault(typeUrl, TypeStatus.NONE)));
+    return new Status(s.proxyId(), s.node(), s.servingNode(), s.connected(), Math.max(at, s.lastSeenMillis()),
+        types);
+  }
+}

@@ -1,0 +1,337 @@
+package io.meshplane.push;
+
+import static java.util.Objects.requireNonNull;
+
+import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.model.ServiceState;
+import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.XdsConnection;
+import io.meshplane.xds.XdsMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The push hub of one control-plane node: it receives every service change once (from the
+ * service-changes topic), keeps each service's current {@link ServiceView} (resources computed
+ * once per version, shared by all local streams), debounces changes (a quiet window and a maximum
+ * delay) and sends each local xDS connection only the services it watches.
+ *
+ * <p>Confined to its actor. Connections register with {@link Watch} and are watched for death.
+ */
+public final class PushHub extends AbstractBehavior<PushHub.Command> {
+
+  /** Debounce and fetch settings. */
+  public record Settings(Duration quietWindow, Duration maxDelay, Duration fetchTimeout,
+      Duration catalogRefresh) {
+    public static Settings defaults() {
+      return new Settings(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5),
+          Duration.ofSeconds(30));
+    }
+  }
+
+  /** Messages the hub accepts. */
+  public sealed interface Command {}
+
+  /**
+   * A connection needs these services (or every service when {@code all}); replaces its previous
+   * watch. The hub answers with {@link XdsConnection.ServicesUpdated}.
+   */
+  public record Watch(ActorRef<XdsConnection.Command> connection, Set<String> hostnames, boolean all)
+      implements Command {
+    public Watch {
+      requireNonNull(connection, "connection");
+      hostnames = Set.copyOf(hostnames);
+    }
+  }
+
+  /** A connection ended. */
+  public record Unwatch(ActorRef<XdsConnection.Command> connection) implements Command {}
+
+  /** Replies with every service this node knows, for the admin API. */
+  public record GetServices(ActorRef<Map<String, ServiceState>> replyTo) implements Command {}
+
+  record Changed(ServiceEntity.ServiceChanged change) implements Command {}
+
+  record Fetched(String hostname, ServiceState state, String error) implements Command {}
+
+  record CatalogReceived(ClusterWatch.Catalog catalog, String error) implements Command {}
+
+  record Refetch(String hostname) implements Command {}
+
+  enum Flush implements Command { INSTANCE }
+
+  enum RefreshCatalog implements Command { INSTANCE }
+
+  private static final Object QUIET = "quiet";
+  private static final Object MAX = "max";
+
+  public static Behavior<Command> create(Settings settings, Supplier<Set<String>> memberClusters,
+      ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes, XdsMetrics metrics, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new PushHub(ctx, timers, settings, memberClusters, changes, metrics, clock)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Settings settings;
+  private final Supplier<Set<String>> memberClusters;
+  private final XdsMetrics metrics;
+  private final Clock clock;
+  private final ClusterSharding sharding;
+
+  private final Map<String, ServiceView> views = new HashMap<>();
+  private final Set<String> fetching = new HashSet<>();
+  private final Map<ActorRef<XdsConnection.Command>, Watch> watches = new HashMap<>();
+  private final Map<String, Set<ActorRef<XdsConnection.Command>>> watchersByHost = new HashMap<>();
+  private final Set<ActorRef<XdsConnection.Command>> watchingAll = new HashSet<>();
+  private final Set<ActorRef<XdsConnection.Command>> awaitingCatalog = new HashSet<>();
+  private final Map<String, Long> dirty = new LinkedHashMap<>();
+  private final Set<String> catalogPending = new HashSet<>();
+  private int catalogAnswersPending;
+  private boolean catalogComplete;
+  private long firstDirtyAt;
+
+  private PushHub(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
+      Supplier<Set<String>> memberClusters, ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes,
+      XdsMetrics metrics, Clock clock) {
+    super(ctx);
+    this.timers = timers;
+    this.settings = settings;
+    this.memberClusters = memberClusters;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    changes.tell(Topic.subscribe(ctx.messageAdapter(ServiceEntity.ServiceChanged.class, Changed::new)));
+    requestCatalogs();
+    timers.startTimerWithFixedDelay(RefreshCatalog.INSTANCE, settings.catalogRefresh());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Watch.class, this::onWatch)
+        .onMessage(Unwatch.class, w -> forget(w.connection()))
+        .onMessage(Changed.class, this::onChanged)
+        .onMessage(Fetched.class, this::onFetched)
+        .onMessage(CatalogReceived.class, this::onCatalog)
+        .onMessage(Refetch.class, r -> {
+          fetch(r.hostname());
+          return this;
+        })
+        .onMessage(Flush.class, f -> flush())
+        .onMessage(RefreshCatalog.class, r -> {
+          requestCatalogs();
+          return this;
+        })
+        .onMessage(GetServices.class, this::onGetServices)
+        .build();
+  }
+
+  private void requestCatalogs() {
+    for (String clusterId : memberClusters.get()) {
+      catalogAnswersPending++;
+      getContext().ask(ClusterWatch.Catalog.class, sharding.entityRefFor(ClusterWatch.ENTITY_KEY, clusterId),
+          settings.fetchTimeout(), ClusterWatch.GetCatalog::new,
+          (catalog, error) -> new CatalogReceived(catalog, error == null ? null : clusterId + ": " + error));
+    }
+    if (catalogAnswersPending == 0) {
+      catalogComplete = true;
+    }
+  }
+
+  private Behavior<Command> onCatalog(CatalogReceived msg) {
+    catalogAnswersPending = Math.max(0, catalogAnswersPending - 1);
+    if (msg.error() != null) {
+      getContext().getLog().warn("catalog of member cluster {} unavailable; wildcard subscribers are served"
+          + " what is known so far", msg.error());
+    } else {
+      for (String host : msg.catalog().hostnames()) {
+        if (!views.containsKey(host)) {
+          catalogPending.add(host);
+          fetch(host);
+        }
+      }
+    }
+    maybeCompleteCatalog();
+    return this;
+  }
+
+  private void maybeCompleteCatalog() {
+    if (!catalogComplete && catalogAnswersPending == 0 && catalogPending.isEmpty()) {
+      catalogComplete = true;
+      getContext().getLog().info("service catalog loaded: {} services", views.size());
+    }
+    if (catalogAnswersPending == 0 && catalogPending.isEmpty() && !awaitingCatalog.isEmpty()) {
+      for (ActorRef<XdsConnection.Command> conn : awaitingCatalog) {
+        conn.tell(new XdsConnection.ServicesUpdated(Map.copyOf(views), true, "catalog", 0));
+      }
+      awaitingCatalog.clear();
+    }
+  }
+
+  private void fetch(String host) {
+    if (!fetching.add(host)) {
+      return;
+    }
+    getContext().ask(ServiceState.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, host),
+        settings.fetchTimeout(), ServiceEntity.Get::new,
+        (state, error) -> new Fetched(host, state, error == null ? null : String.valueOf(error.getMessage())));
+  }
+
+  private Behavior<Command> onWatch(Watch w) {
+    ActorRef<XdsConnection.Command> conn = w.connection();
+    Watch previous = watches.put(conn, w);
+    if (previous == null) {
+      getContext().watchWith(conn, new Unwatch(conn));
+    } else {
+      previous.hostnames().forEach(h -> removeWatcher(h, conn));
+    }
+    Set<String> newlyWatched = new HashSet<>(w.hostnames());
+    if (previous != null) {
+      newlyWatched.removeAll(previous.hostnames());
+    }
+    w.hostnames().forEach(h -> watchersByHost.computeIfAbsent(h, k -> new HashSet<>()).add(conn));
+    boolean newAll = w.all() && (previous == null || !previous.all());
+    if (w.all()) {
+      watchingAll.add(conn);
+    } else {
+      watchingAll.remove(conn);
+    }
+    Map<String, ServiceView> answer = new HashMap<>();
+    for (String h : newlyWatched) {
+      ServiceView v = views.get(h);
+      if (v != null) {
+        answer.put(h, v);
+      } else {
+        fetch(h);
+      }
+    }
+    if (newAll) {
+      if (catalogComplete) {
+        answer.putAll(views);
+      } else {
+        awaitingCatalog.add(conn);
+      }
+    }
+    if (!answer.isEmpty() || (newAll && catalogComplete)) {
+      conn.tell(new XdsConnection.ServicesUpdated(answer, newAll && catalogComplete, "watch", 0));
+    }
+    return this;
+  }
+
+  private void removeWatcher(String host, ActorRef<XdsConnection.Command> conn) {
+    Set<ActorRef<XdsConnection.Command>> set = watchersByHost.get(host);
+    if (set != null) {
+      set.remove(conn);
+      if (set.isEmpty()) {
+        watchersByHost.remove(host);
+      }
+    }
+  }
+
+  private Behavior<Command> forget(ActorRef<XdsConnection.Command> conn) {
+    Watch w = watches.remove(conn);
+    if (w != null) {
+      w.hostnames().forEach(h -> removeWatcher(h, conn));
+      getContext().unwatch(conn);
+    }
+    watchingAll.remove(conn);
+    awaitingCatalog.remove(conn);
+    return this;
+  }
+
+  private Behavior<Command> onFetched(Fetched f) {
+    fetching.remove(f.hostname());
+    catalogPending.remove(f.hostname());
+    if (f.error() != null) {
+      getContext().getLog().warn("service {} could not be loaded ({}); retrying in 1s", f.hostname(), f.error());
+      timers.startSingleTimer("fetch-" + f.hostname(), new Refetch(f.hostname()), Duration.ofSeconds(1));
+      return this;
+    }
+    ServiceState state = f.state();
+    boolean stored = store(state);
+    Set<ActorRef<XdsConnection.Command>> targets = new HashSet<>(watchersByHost.getOrDefault(f.hostname(), Set.of()));
+    if (stored && state.exists()) {
+      targets.addAll(watchingAll);
+    }
+    ServiceView view = views.get(f.hostname());
+    for (ActorRef<XdsConnection.Command> conn : targets) {
+      conn.tell(new XdsConnection.ServicesUpdated(Map.of(f.hostname(), view), false, "fetch", 0));
+    }
+    maybeCompleteCatalog();
+    return this;
+  }
+
+  /** Keeps the newest version; returns whether {@code state} was stored. */
+  private boolean store(ServiceState state) {
+    ServiceView current = views.get(state.hostname());
+    if (current != null && current.version() >= state.version()) {
+      return false;
+    }
+    views.put(state.hostname(), ServiceView.of(state));
+    return true;
+  }
+
+  private Behavior<Command> onChanged(Changed c) {
+    ServiceState state = c.change().state();
+    if (!store(state)) {
+      return this;
+    }
+    if (dirty.isEmpty()) {
+      firstDirtyAt = clock.millis();
+      timers.startSingleTimer(MAX, Flush.INSTANCE, settings.maxDelay());
+    }
+    dirty.merge(state.hostname(), c.change().changedAtMillis(), Math::min);
+    timers.startSingleTimer(QUIET, Flush.INSTANCE, settings.quietWindow());
+    return this;
+  }
+
+  private Behavior<Command> flush() {
+    timers.cancel(QUIET);
+    timers.cancel(MAX);
+    if (dirty.isEmpty()) {
+      return this;
+    }
+    metrics.debounced(clock.millis() - firstDirtyAt, dirty.size());
+    Map<ActorRef<XdsConnection.Command>, Map<String, ServiceView>> perConnection = new HashMap<>();
+    long oldest = Long.MAX_VALUE;
+    for (Map.Entry<String, Long> e : dirty.entrySet()) {
+      String host = e.getKey();
+      oldest = Math.min(oldest, e.getValue());
+      ServiceView view = views.get(host);
+      Set<ActorRef<XdsConnection.Command>> targets = new HashSet<>(watchersByHost.getOrDefault(host, Set.of()));
+      targets.addAll(watchingAll);
+      for (ActorRef<XdsConnection.Command> conn : targets) {
+        perConnection.computeIfAbsent(conn, k -> new HashMap<>()).put(host, view);
+      }
+    }
+    dirty.clear();
+    long changedAt = oldest;
+    perConnection.forEach((conn, changed) ->
+        conn.tell(new XdsConnection.ServicesUpdated(changed, false, "service-change", changedAt)));
+    getContext().getLog().debug("pushed {} changed services to {} connections", perConnection.values().stream()
+        .mapToInt(Map::size).max().orElse(0), perConnection.size());
+    return this;
+  }
+
+  private Behavior<Command> onGetServices(GetServices g) {
+    Map<String, ServiceState> out = new HashMap<>();
+    views.forEach((h, v) -> out.put(h, v.state()));
+    g.replyTo().tell(out);
+    return this;
+  }
+}

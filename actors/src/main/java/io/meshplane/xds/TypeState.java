@@ -1,0 +1,35 @@
+package io.meshplane.xds;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What one xDS stream knows of one type URL: the subscription (names or wildcard), what was last
+ * sent and acknowledged, and, for delta, the version of each resource the client holds. Mutable;
+ * confined to its {@link XdsConnection} actor.
+ */
+final class TypeState {
+  final String typeUrl;
+  boolean wildcard;
+  final Set<String> names = new TreeSet<>();
+  /** A response is due (subscription changed, a watched service changed, or an empty nonce). */
+  boolean dirty;
+  /** SotW: respond even if the version is unchanged (a request with an empty nonce). */
+  boolean mustRespond;
+  String lastNonce = "";
+  String lastVersion = "";
+  String ackedVersion = "";
+  /** Delta: name -> version the client holds. */
+  final Map<String, String> clientVersions = new HashMap<>();
+  /** Delta: names already reported to the client as not existing. */
+  final Set<String> reportedAbsent = new HashSet<>();
+  /** Resource versions of the last response, by name, for convergence reporting. */
+  final Map<String, String> sentVersions = new HashMap<>();
+
+  TypeState(String typeUrl) {
+    this.typeUrl = typeUrl;
+  }
+}

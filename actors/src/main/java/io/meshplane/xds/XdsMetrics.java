@@ -1,0 +1,47 @@
+package io.meshplane.xds;
+
+/**
+ * What the push path reports for monitoring; implemented with Prometheus in the control plane.
+ * Implementations are thread-safe and cheap.
+ */
+public interface XdsMetrics {
+
+  /** A proxy stream opened ({@code +1}) or closed ({@code -1}). */
+  void proxiesConnected(String kind, int delta);
+
+  /** A response was sent: short type name (LDS, RDS, CDS, EDS), what triggered it, its size. */
+  void pushed(String type, String trigger, int bytes);
+
+  /** A proxy rejected a response. */
+  void nacked(String type);
+
+  /** Time from a change being persisted to the response carrying it being handed to the stream. */
+  void convergence(long millis);
+
+  /** Time a batch of changes spent in the debounce window. */
+  void debounced(long millis, int services);
+
+  /** A request or stream was rejected as malformed. */
+  void rejected(String reason);
+
+  /** Does nothing; for tests. */
+  XdsMetrics NOOP = new XdsMetrics() {
+    @Override
+    public void proxiesConnected(String kind, int delta) {}
+
+    @Override
+    public void pushed(String type, String trigger, int bytes) {}
+
+    @Override
+    public void nacked(String type) {}
+
+    @Override
+    public void convergence(long millis) {}
+
+    @Override
+    public void debounced(long millis, int services) {}
+
+    @Override
+    public void rejected(String reason) {}
+  };
+}
