@@ -1,0 +1,70 @@
+package io.meshplane.xds.generator;
+
+import com.google.protobuf.Duration;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
+import io.meshplane.model.ServicePort;
+import io.meshplane.model.ServiceState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * CDS: one Cluster per service port, named {@code outbound|<port>||<hostname>}, of type EDS
+ * over ADS with round-robin balancing. grpc-java takes it as is; for Envoy sidecars, a gRPC or
+ * HTTP/2 port also gets explicit HTTP/2 upstream options (grpc-java ignores them), because
+ * Envoy would otherwise speak HTTP/1.1 to a gRPC server. Stateless; the output depends on the
+ * service state only.
+ */
+public final class ClusterGenerator {
+
+  static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
+  /** Protocols (Kubernetes appProtocol or Istio names) that mean HTTP/2 without TLS upstream. */
+  private static final Set<String> HTTP2_PROTOCOLS = Set.of("grpc", "http2", "h2c", "kubernetes.io/h2c");
+
+  private ClusterGenerator() {}
+
+  /** One cluster per port; none when the service does not exist. */
+  public static List<Resource> generate(ServiceState state) {
+    if (!state.exists()) {
+      return List.of();
+    }
+    List<Resource> out = new ArrayList<>();
+    for (ServicePort port : state.ports()) {
+      String name = ResourceNames.cluster(state.hostname(), port.port());
+      Cluster.Builder cluster = Cluster.newBuilder()
+          .setName(name)
+          .setType(DiscoveryType.EDS)
+          .setEdsClusterConfig(EdsClusterConfig.newBuilder()
+              .setEdsConfig(Protos.ADS)
+              .setServiceName(ResourceNames.clusterLoadAssignment(state.hostname(), port.port())))
+          .setLbPolicy(LbPolicy.ROUND_ROBIN)
+          .setConnectTimeout(CONNECT_TIMEOUT);
+      if (isHttp2(port)) {
+        cluster.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Protos.pack(
+            HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(ExplicitHttpConfig.newBuilder()
+                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build()));
+      }
+      out.add(Resource.of(name, cluster.build()));
+    }
+    return List.copyOf(out);
+  }
+
+  /** By protocol, or by Istio's port naming ({@code grpc}, {@code grpc-*}, {@code http2}, {@code http2-*}). */
+  static boolean isHttp2(ServicePort port) {
+    String protocol = port.protocol().toLowerCase(Locale.ROOT);
+    String name = port.name().toLowerCase(Locale.ROOT);
+    return HTTP2_PROTOCOLS.contains(protocol)
+        || name.equals("grpc") || name.startsWith("grpc-")
+        || name.equals("http2") || name.startsWith("http2-");
+  }
+}

@@ -1,0 +1,129 @@
+package io.meshplane.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.model.ServiceState;
+import io.meshplane.proxy.ProxyEntity;
+import io.meshplane.push.PushHub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The admin HTTP API of a node: {@code /metrics} (Prometheus text), {@code /healthz},
+ * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}), member clusters
+ * ({@code /debug/clusters}) and services ({@code /debug/services}).
+ *
+ * <p>Stateless but for the readiness flag; handlers run on Pekko HTTP's threads.
+ */
+public final class AdminRoutes extends AllDirectives {
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+  private final ActorSystem<?> system;
+  private final PrometheusMetrics metrics;
+  private final ActorRef<PushHub.Command> hub;
+  private final Set<String> memberClusters;
+  private final String nodeName;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final ObjectMapper json = new ObjectMapper().registerModule(new Jdk8Module())
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  public AdminRoutes(ActorSystem<?> system, PrometheusMetrics metrics, ActorRef<PushHub.Command> hub,
+      Set<String> memberClusters, String nodeName) {
+    this.system = system;
+    this.metrics = metrics;
+    this.hub = hub;
+    this.memberClusters = Set.copyOf(memberClusters);
+    this.nodeName = nodeName;
+  }
+
+  /** Called once the xDS server is serving. */
+  public void markReady() {
+    ready.set(true);
+  }
+
+  public Route routes() {
+    return concat(
+        path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(HttpEntities.create(
+            org.apache.pekko.http.javadsl.model.ContentTypes.parse(PrometheusMetrics.contentType()),
+            metrics.scrape()))))),
+        path("healthz", () -> get(() -> complete("ok\n"))),
+        path("readyz", () -> get(() -> ready.get()
+            ? complete("ready\n")
+            : complete(StatusCodes.SERVICE_UNAVAILABLE, "starting: the xDS server is not serving yet\n"))),
+        pathPrefix("debug", () -> concat(
+            path(PathMatchers.segment("proxies").slash(PathMatchers.segment()),
+                id -> get(() -> onSuccess(proxyStatus(id), this::jsonResponse))),
+            path("clusters", () -> get(() -> onSuccess(clusters(), this::jsonResponse))),
+            path("services", () -> get(() -> onSuccess(services(), this::jsonResponse))))));
+  }
+
+  private Route jsonResponse(Object body) {
+    try {
+      return complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          json.writeValueAsBytes(body))));
+    } catch (Exception e) {
+      return complete(StatusCodes.INTERNAL_SERVER_ERROR, "cannot render: " + e.getMessage());
+    }
+  }
+
+  private CompletionStage<Object> proxyStatus(String id) {
+    return ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id)
+        .<ProxyEntity.Status>ask(ProxyEntity.GetStatus::new, ASK_TIMEOUT)
+        .thenApply(s -> (Object) s);
+  }
+
+  private CompletionStage<Object> clusters() {
+    List<CompletableFuture<ClusterWatch.Status>> asks = new ArrayList<>();
+    for (String id : new java.util.TreeSet<>(memberClusters)) {
+      asks.add(ClusterSharding.get(system).entityRefFor(ClusterWatch.ENTITY_KEY, id)
+          .<ClusterWatch.Status>ask(ClusterWatch.GetStatus::new, ASK_TIMEOUT).toCompletableFuture()
+          .exceptionally(e -> new ClusterWatch.Status(id, false, "no answer: " + e.getMessage(), false, 0, 0)));
+    }
+    return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("node", nodeName);
+      out.put("clusters", asks.stream().map(CompletableFuture::join).toList());
+      return out;
+    });
+  }
+
+  private CompletionStage<Object> services() {
+    return AskPattern.<PushHub.Command, Map<String, ServiceState>>ask(hub, PushHub.GetServices::new, ASK_TIMEOUT,
+        system.scheduler()).thenApply(all -> {
+          Map<String, Object> out = new TreeMap<>();
+          all.forEach((host, s) -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("version", s.version());
+            v.put("exists", s.exists());
+            v.put("ports", s.ports());
+            v.put("exportTo", s.exportTo());
+            v.put("endpoints", s.endpoints().stream().map(e -> e.address() + " " + e.clusterId()
+                + (e.ready() ? "" : " (not ready)")).toList());
+            out.put(host, v);
+          });
+          return out;
+        });
+  }
+}

@@ -1,0 +1,88 @@
+package io.meshplane.admin;
+
+import io.meshplane.xds.XdsMetrics;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The control plane's Prometheus metrics, one registry per node, written in the text format for
+ * {@code /metrics}. Thread-safe (the Prometheus client's metrics are).
+ */
+public final class PrometheusMetrics implements XdsMetrics {
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Gauge connected = Gauge.builder().name("meshplane_xds_connected_proxies")
+      .help("xDS streams open on this node, by proxy kind").labelNames("kind").register(registry);
+  private final Counter pushes = Counter.builder().name("meshplane_xds_pushes")
+      .help("xDS responses sent, by type and by what triggered them").labelNames("type", "trigger")
+      .register(registry);
+  private final Counter pushBytes = Counter.builder().name("meshplane_xds_push_bytes")
+      .help("bytes of xDS responses sent, by type").labelNames("type").register(registry);
+  private final Counter nacks = Counter.builder().name("meshplane_xds_nacks")
+      .help("responses rejected by proxies, by type").labelNames("type").register(registry);
+  private final Counter rejected = Counter.builder().name("meshplane_xds_rejected_streams")
+      .help("streams ended because a request was malformed, by gRPC status").labelNames("code")
+      .register(registry);
+  private final Histogram convergence = Histogram.builder().name("meshplane_xds_convergence_seconds")
+      .help("time from a service change being persisted to the response carrying it being sent")
+      .classicUpperBounds(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
+  private final Histogram debounce = Histogram.builder().name("meshplane_push_debounce_seconds")
+      .help("time a batch of service changes waited in the debounce window")
+      .classicUpperBounds(0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2).register(registry);
+
+  @Override
+  public void proxiesConnected(String kind, int delta) {
+    connected.labelValues(kind).inc(delta);
+  }
+
+  @Override
+  public void pushed(String type, String trigger, int bytes) {
+    pushes.labelValues(type, trigger).inc();
+    pushBytes.labelValues(type).inc(bytes);
+  }
+
+  @Override
+  public void nacked(String type) {
+    nacks.labelValues(type).inc();
+  }
+
+  @Override
+  public void convergence(long millis) {
+    convergence.observe(millis / 1000.0);
+  }
+
+  @Override
+  public void debounced(long millis, int services) {
+    debounce.observe(millis / 1000.0);
+  }
+
+  @Override
+  public void rejected(String reason) {
+    rejected.labelValues(reason).inc();
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  public byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  public static String contentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
+  }
+}

@@ -1,0 +1,158 @@
+package io.meshplane.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshplane.config.NodeSettings;
+import io.meshplane.model.InvalidInputException;
+import io.meshplane.node.ControlPlaneNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meshplane run}: one control-plane node. Settings come from flags, then
+ * {@code MESHPLANE_*} environment variables, then a HOCON file ({@code --config}), then defaults.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Runs a control-plane node. Every flag can also be set as an environment variable "
+        + "MESHPLANE_<FLAG> (for example MESHPLANE_XDS_PORT) or in a HOCON file under 'meshplane'.")
+public final class RunCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with a 'meshplane { ... }' section.")
+  Path configFile;
+
+  @Option(names = "--node-name", description = "This node's name (default host:xds-port).")
+  String nodeName;
+
+  @Option(names = "--cluster-id", description = "Id of the member cluster this node watches (default cluster-1).")
+  String clusterId;
+
+  @Option(names = "--network", description = "Default network of the cluster's workloads (default network-1).")
+  String network;
+
+  @Option(names = "--region", description = "Region of this node.")
+  String region;
+
+  @Option(names = "--zone", description = "Zone of this node.")
+  String zone;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "Kubeconfig of the member cluster (default: in-cluster configuration).")
+  String kubeconfig;
+
+  @Option(names = "--bind-host", description = "Address the xDS and admin servers listen on (default 0.0.0.0).")
+  String bindHost;
+
+  @Option(names = "--xds-port", description = "ADS gRPC port (default 15010).")
+  Integer xdsPort;
+
+  @Option(names = "--admin-port", description = "Admin HTTP port: /metrics, /healthz, /readyz (default 15014).")
+  Integer adminPort;
+
+  @Option(names = "--cassandra", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Cassandra contact points. Without them a local Cassandra is started (development only).")
+  String cassandra;
+
+  @Option(names = "--cassandra-dc", description = "Cassandra local data center (default datacenter1).")
+  String cassandraDc;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Data directory of the embedded Cassandra (default .meshplane/cassandra).")
+  String dataDir;
+
+  @Option(names = "--cassandra-port", description = "CQL port of the embedded Cassandra (default 9042).")
+  Integer cassandraPort;
+
+  @Option(names = "--remoting-host", description = "Pekko cluster address of this node (default 127.0.0.1).")
+  String remotingHost;
+
+  @Option(names = "--remoting-port", description = "Pekko cluster port (default 0: any free port).")
+  Integer remotingPort;
+
+  @Option(names = "--seed-node", paramLabel = "pekko://meshplane@HOST:PORT",
+      description = "A seed node of the Pekko cluster; repeatable. None: this node forms its own cluster.")
+  List<String> seedNodes;
+
+  @Override
+  public Integer call() {
+    NodeSettings settings;
+    Config config;
+    try {
+      config = resolveConfig(System.getenv());
+      settings = NodeSettings.from(config);
+    } catch (InvalidInputException e) {
+      spec.commandLine().getErr().println("meshplane run: " + e.getMessage());
+      return 2;
+    }
+    ControlPlaneNode node = ControlPlaneNode.start(settings, config);
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "meshplane-shutdown"));
+    node.awaitTermination();
+    return 0;
+  }
+
+  /** flags > environment > --config file > defaults. */
+  Config resolveConfig(Map<String, String> env) {
+    Map<String, Object> o = new HashMap<>();
+    put(o, env, "node-name", nodeName);
+    put(o, env, "cluster-id", clusterId);
+    put(o, env, "network", network);
+    put(o, env, "region", region);
+    put(o, env, "zone", zone);
+    put(o, env, "kubeconfig", kubeconfig);
+    put(o, env, "bind-host", bindHost);
+    putPath(o, env, "xds.port", "XDS_PORT", xdsPort);
+    putPath(o, env, "admin.port", "ADMIN_PORT", adminPort);
+    putPath(o, env, "cassandra.local-datacenter", "CASSANDRA_DC", cassandraDc);
+    putPath(o, env, "cassandra.embedded.data-dir", "DATA_DIR", dataDir);
+    putPath(o, env, "cassandra.embedded.native-port", "CASSANDRA_PORT", cassandraPort);
+    putPath(o, env, "remoting.host", "REMOTING_HOST", remotingHost);
+    putPath(o, env, "remoting.port", "REMOTING_PORT", remotingPort);
+    String cps = cassandra != null ? cassandra : env.get("MESHPLANE_CASSANDRA");
+    if (cps != null && !cps.isBlank()) {
+      o.put("meshplane.cassandra.contact-points", Arrays.stream(cps.split(",")).map(String::trim).toList());
+    }
+    List<String> seeds = seedNodes != null ? seedNodes
+        : env.containsKey("MESHPLANE_SEED_NODES") ? Arrays.asList(env.get("MESHPLANE_SEED_NODES").split(",")) : null;
+    if (seeds != null) {
+      o.put("meshplane.seed-nodes", seeds);
+    }
+    Config file = ConfigFactory.empty();
+    Path cfg = configFile != null ? configFile
+        : env.containsKey("MESHPLANE_CONFIG") ? Path.of(env.get("MESHPLANE_CONFIG")) : null;
+    if (cfg != null) {
+      if (!Files.isReadable(cfg)) {
+        throw new InvalidInputException("--config " + cfg + ": no readable file there; expected a HOCON file");
+      }
+      try {
+        file = ConfigFactory.parseFile(cfg.toFile());
+      } catch (com.typesafe.config.ConfigException e) {
+        throw new InvalidInputException("--config " + cfg + ": not valid HOCON: " + e.getMessage());
+      }
+    }
+    return ConfigFactory.parseMap(o).withFallback(file)
+        .withFallback(ConfigFactory.parseResources("meshplane.conf"))
+        .withFallback(ConfigFactory.load()).resolve();
+  }
+
+  private static void put(Map<String, Object> o, Map<String, String> env, String key, Object flag) {
+    putPath(o, env, key, key.toUpperCase().replace('-', '_'), flag);
+  }
+
+  private static void putPath(Map<String, Object> o, Map<String, String> env, String path, String envSuffix,
+      Object flag) {
+    Object v = flag != null ? flag : env.get("MESHPLANE_" + envSuffix);
+    if (v != null) {
+      o.put("meshplane." + path, v);
+    }
+  }
+}

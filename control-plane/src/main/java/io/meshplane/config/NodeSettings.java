@@ -1,0 +1,122 @@
+package io.meshplane.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.meshplane.model.InvalidInputException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The validated settings of one control-plane node, read from the {@code meshplane} section of a
+ * Typesafe Config. Immutable.
+ */
+public record NodeSettings(
+    String nodeName,
+    String clusterId,
+    String network,
+    String region,
+    String zone,
+    Optional<Path> kubeconfig,
+    String bindHost,
+    int xdsPort,
+    int adminPort,
+    List<String> cassandraContactPoints,
+    String cassandraDatacenter,
+    Path embeddedCassandraDir,
+    int embeddedCassandraPort,
+    String remotingHost,
+    int remotingPort,
+    List<String> seedNodes,
+    Duration quietWindow,
+    Duration maxDelay) {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
+
+  public NodeSettings {
+    cassandraContactPoints = List.copyOf(cassandraContactPoints);
+    seedNodes = List.copyOf(seedNodes);
+  }
+
+  /** Whether no Cassandra was configured and a local one must be started. */
+  public boolean embeddedCassandra() {
+    return cassandraContactPoints.isEmpty();
+  }
+
+  /**
+   * Reads and validates {@code config}'s {@code meshplane} section.
+   *
+   * @throws InvalidInputException naming the setting, its value and the expected form
+   */
+  public static NodeSettings from(Config root) {
+    Config c = root.getConfig("meshplane");
+    try {
+      String clusterId = name(c, "cluster-id");
+      int xdsPort = port(c, "xds.port", false);
+      String nodeName = c.getString("node-name").isBlank()
+          ? c.getString("remoting.host") + ":" + xdsPort : c.getString("node-name").trim();
+      List<String> contactPoints = c.getStringList("cassandra.contact-points");
+      for (String cp : contactPoints) {
+        if (!HOST_PORT.matcher(cp).matches()) {
+          throw new InvalidInputException("meshplane.cassandra.contact-points: '" + cp
+              + "' is not host:port; expected for example 10.0.0.5:9042");
+        }
+      }
+      String kubeconfig = c.getString("kubeconfig").trim();
+      return new NodeSettings(nodeName, clusterId, name(c, "network"), optionalName(c, "region"),
+          optionalName(c, "zone"), kubeconfig.isEmpty() ? Optional.empty() : Optional.of(Path.of(kubeconfig)),
+          c.getString("bind-host"), xdsPort, port(c, "admin.port", false), contactPoints,
+          c.getString("cassandra.local-datacenter"), Path.of(c.getString("cassandra.embedded.data-dir")),
+          port(c, "cassandra.embedded.native-port", false), c.getString("remoting.host"),
+          port(c, "remoting.port", true), c.getStringList("seed-nodes"), duration(c, "push.quiet-window"),
+          duration(c, "push.max-delay"));
+    } catch (ConfigException e) {
+      throw new InvalidInputException("bad configuration: " + e.getMessage());
+    }
+  }
+
+  private static String name(Config c, String path) {
+    String v = c.getString(path).trim();
+    if (!NAME.matcher(v).matches()) {
+      throw new InvalidInputException("meshplane." + path + ": '" + v + "' is not a valid name; expected letters, "
+          + "digits, '-', '_' or '.', at most 63 characters");
+    }
+    return v;
+  }
+
+  private static String optionalName(Config c, String path) {
+    return c.getString(path).isBlank() ? "" : name(c, path);
+  }
+
+  private static int port(Config c, String path, boolean zeroAllowed) {
+    int v;
+    try {
+      v = c.getInt(path);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
+          + "' is not a port; expected a number 1-65535");
+    }
+    if (v < (zeroAllowed ? 0 : 1) || v > 65535) {
+      throw new InvalidInputException("meshplane." + path + ": " + v + " is not a port; expected "
+          + (zeroAllowed ? "0 (any free port) or " : "") + "1-65535");
+    }
+    return v;
+  }
+
+  private static Duration duration(Config c, String path) {
+    Duration d;
+    try {
+      d = c.getDuration(path);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
+          + "' is not a duration; expected for example 100ms or 2s");
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw new InvalidInputException("meshplane." + path + ": " + d + " must be positive");
+    }
+    return d;
+  }
+}

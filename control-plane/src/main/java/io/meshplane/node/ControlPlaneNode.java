@@ -1,0 +1,210 @@
+package io.meshplane.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceHandlerFactory;
+import io.meshplane.admin.AdminRoutes;
+import io.meshplane.admin.PrometheusMetrics;
+import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.config.NodeSettings;
+import io.meshplane.persistence.CassandraSchema;
+import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.proxy.ProxyEntity;
+import io.meshplane.push.PushHub;
+import io.meshplane.registry.MemberRegistry;
+import io.meshplane.registry.kube.KubeClients;
+import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.AdsServer;
+import io.meshplane.xds.XdsConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running control-plane node: Cassandra (given, or a local one), the Pekko cluster member
+ * with its sharded entities, the push hub, the ADS gRPC server and the admin HTTP server.
+ * {@link #start} returns once all of them are up; {@link #close} stops them in reverse order.
+ */
+public final class ControlPlaneNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ControlPlaneNode.class);
+  private static final Duration ENSURE_INTERVAL = Duration.ofSeconds(5);
+
+  private final NodeSettings settings;
+  private final LocalCassandra cassandra;
+  private final ActorSystem<Void> system;
+  private final ServerBinding xds;
+  private final ServerBinding admin;
+  private final Cancellable ensureTicker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ControlPlaneNode(NodeSettings settings, LocalCassandra cassandra, ActorSystem<Void> system,
+      ServerBinding xds, ServerBinding admin, Cancellable ensureTicker) {
+    this.settings = settings;
+    this.cassandra = cassandra;
+    this.system = system;
+    this.xds = xds;
+    this.admin = admin;
+    this.ensureTicker = ensureTicker;
+  }
+
+  /** Starts a node that watches its member cluster through the kubeconfig in {@code settings}. */
+  public static ControlPlaneNode start(NodeSettings settings, Config config) {
+    Map<String, java.nio.file.Path> kubeconfigs = new HashMap<>();
+    kubeconfigs.put(settings.clusterId(), settings.kubeconfig().orElse(null));
+    return start(settings, config, KubeClients.registryFactory(kubeconfigs, settings.network()));
+  }
+
+  /** Starts a node with the given member registries (tests may pass their own). */
+  public static ControlPlaneNode start(NodeSettings settings, Config config, MemberRegistry.Factory registries) {
+    long begin = System.nanoTime();
+    LocalCassandra cassandra = null;
+    List<String> contactPoints = settings.cassandraContactPoints();
+    String datacenter = settings.cassandraDatacenter();
+    if (settings.embeddedCassandra()) {
+      log.info("no Cassandra contact points configured: starting an EMBEDDED local Cassandra in {} "
+          + "(development only; pass --cassandra host:port in production)", settings.embeddedCassandraDir());
+      cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(settings.embeddedCassandraDir())
+          .withPorts(settings.embeddedCassandraPort(), 0));
+      contactPoints = List.of(cassandra.contactPoint());
+      datacenter = cassandra.datacenter();
+    }
+    ActorSystem<Void> system = null;
+    try {
+      system = ActorSystem.create(Behaviors.empty(), "meshplane",
+          systemConfig(settings, contactPoints, datacenter).withFallback(config));
+      if (settings.seedNodes().isEmpty()) {
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      CassandraSchema.ensure(system, Duration.ofSeconds(60));
+
+      Clock clock = Clock.systemUTC();
+      PrometheusMetrics metrics = new PrometheusMetrics();
+      ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes = system.systemActorOf(
+          Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.CHANGES_TOPIC), "service-changes",
+          Props.empty());
+      ServiceEntity.init(system, changes, clock);
+      ProxyEntity.init(system);
+      ClusterWatch.init(system, registries);
+      ClusterSharding sharding = ClusterSharding.get(system);
+      Set<String> members = Set.of(settings.clusterId());
+      ActorRef<PushHub.Command> hub = system.systemActorOf(PushHub.create(
+          new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
+              Duration.ofSeconds(30)), () -> members, changes, metrics, clock), "push-hub", Props.empty());
+      Cancellable ticker = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, ENSURE_INTERVAL,
+          () -> members.forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
+              .tell(ClusterWatch.Ensure.INSTANCE)), system.executionContext());
+
+      XdsConnection.StatusReporter status = (proxyId, cmd) ->
+          sharding.entityRefFor(ProxyEntity.ENTITY_KEY, proxyId).tell(cmd);
+      AdsServer ads = new AdsServer(system, hub, status, metrics, clock, settings.nodeName());
+      ServerBinding xds = await(Http.get(system).newServerAt(settings.bindHost(), settings.xdsPort())
+          .bind(AggregatedDiscoveryServiceHandlerFactory.create(ads, system)), "xDS gRPC server", settings.xdsPort());
+      AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, settings.nodeName());
+      ServerBinding admin = await(Http.get(system).newServerAt(settings.bindHost(), settings.adminPort())
+          .bind(routes.routes()), "admin HTTP server", settings.adminPort());
+      routes.markReady();
+      log.info("node {} ready in {} ms: xDS on {}, admin on {}, cluster {} (network {}), Cassandra {} dc {}",
+          settings.nodeName(), (System.nanoTime() - begin) / 1_000_000, xds.localAddress(), admin.localAddress(),
+          settings.clusterId(), settings.network(), contactPoints, datacenter);
+      return new ControlPlaneNode(settings, cassandra, system, xds, admin, ticker);
+    } catch (RuntimeException e) {
+      if (system != null) {
+        system.terminate();
+      }
+      if (cassandra != null) {
+        cassandra.stop();
+      }
+      throw e;
+    }
+  }
+
+  private static Config systemConfig(NodeSettings s, List<String> contactPoints, String datacenter) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("pekko.remote.artery.canonical.hostname", s.remotingHost());
+    m.put("pekko.remote.artery.canonical.port", s.remotingPort());
+    m.put("pekko.cluster.seed-nodes", s.seedNodes());
+    m.put("datastax-java-driver.basic.contact-points", contactPoints);
+    m.put("datastax-java-driver.basic.load-balancing-policy.local-datacenter", datacenter);
+    return ConfigFactory.parseMap(m);
+  }
+
+  private static ServerBinding await(java.util.concurrent.CompletionStage<ServerBinding> binding, String what,
+      int port) {
+    try {
+      return binding.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("could not start the " + what + " on port " + port + ": " + cause.getMessage(),
+          cause);
+    }
+  }
+
+  public int xdsPort() {
+    return xds.localAddress().getPort();
+  }
+
+  public int adminPort() {
+    return admin.localAddress().getPort();
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Blocks until the actor system terminates (for example after Ctrl-C). */
+  public void awaitTermination() {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get();
+    } catch (Exception e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("node {} stopping", settings.nodeName());
+    ensureTicker.cancel();
+    try {
+      xds.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      admin.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("unbinding: {}", e.toString());
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("actor system did not terminate within 30 s: {}", e.toString());
+    }
+    if (cassandra != null) {
+      cassandra.stop();
+    }
+  }
+}

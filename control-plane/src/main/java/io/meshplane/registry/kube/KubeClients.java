@@ -1,0 +1,154 @@
+package io.meshplane.registry.kube;
+
+import io.fabric8.kubernetes.api.model.NamedCluster;
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.meshplane.model.InvalidInputException;
+import io.meshplane.registry.MemberRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Builds fabric8 clients for member clusters, from a kubeconfig file or from the pod's service
+ * account, with short timeouts and bounded reconnect backoff so that an API server coming back is
+ * noticed within seconds. Stateless.
+ */
+public final class KubeClients {
+
+  /** TCP connect timeout. */
+  public static final int CONNECT_TIMEOUT_MS = 5_000;
+  /** Timeout of one request (lists, the connectivity probe); watches are not bounded by it. */
+  public static final int REQUEST_TIMEOUT_MS = 10_000;
+  /**
+   * First retry delay of informers and watches. fabric8 doubles it up to 32 times the base, so
+   * retries settle at 9.6 s: a returning API server is seen within about 10 s.
+   */
+  public static final int WATCH_RECONNECT_INTERVAL_MS = 300;
+  /** One quick retry per request; informers retry on their own after that. */
+  public static final int REQUEST_RETRY_LIMIT = 1;
+
+  private static final String KUBECONFIG_FORM = "a kubeconfig (apiVersion v1, kind Config) whose "
+      + "current-context names a context whose cluster has a server URL";
+
+  private KubeClients() {}
+
+  /**
+   * A client for the cluster of a kubeconfig file's current context.
+   *
+   * @throws InvalidInputException naming the file and what was expected when it is missing,
+   *     unreadable or malformed
+   */
+  public static KubernetesClient fromKubeconfig(Path kubeconfig) {
+    return create(kubeconfigConfig(kubeconfig));
+  }
+
+  /**
+   * A client for the cluster this process runs in, through its service account.
+   *
+   * @throws InvalidInputException when not running in a Kubernetes pod
+   */
+  public static KubernetesClient inCluster() {
+    String host = System.getenv("KUBERNETES_SERVICE_HOST");
+    if (host == null || host.isEmpty()) {
+      throw new InvalidInputException("no kubeconfig given and not running in a Kubernetes pod "
+          + "(KUBERNETES_SERVICE_HOST is unset); expected a kubeconfig path for the cluster");
+    }
+    return create(Config.autoConfigure(null));
+  }
+
+  /** A client for {@code config}, with this class's timeouts and retry bounds applied to it. */
+  public static KubernetesClient create(Config config) {
+    config.setConnectionTimeout(CONNECT_TIMEOUT_MS);
+    config.setRequestTimeout(REQUEST_TIMEOUT_MS);
+    config.setWatchReconnectInterval(WATCH_RECONNECT_INTERVAL_MS);
+    config.setWatchReconnectLimit(-1);
+    config.setRequestRetryBackoffLimit(REQUEST_RETRY_LIMIT);
+    config.setRequestRetryBackoffInterval(WATCH_RECONNECT_INTERVAL_MS);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * A factory of {@link KubeRegistry} by cluster id. A null path means in-cluster. Every
+   * kubeconfig is checked now, so a bad file fails at start-up; {@code create} reads it again
+   * (credentials may have been rotated) and throws {@link InvalidInputException} for an unknown
+   * cluster id or a file that went bad since.
+   *
+   * @param kubeconfigs kubeconfig path (or null) by cluster id
+   */
+  public static MemberRegistry.Factory registryFactory(Map<String, Path> kubeconfigs, String defaultNetwork) {
+    Objects.requireNonNull(defaultNetwork, "defaultNetwork");
+    Map<String, Path> byCluster = Collections.unmodifiableMap(new HashMap<>(kubeconfigs));
+    byCluster.values().stream().filter(Objects::nonNull).forEach(KubeClients::kubeconfigConfig);
+    return clusterId -> {
+      if (!byCluster.containsKey(clusterId)) {
+        throw new InvalidInputException("member cluster '" + clusterId + "' is not configured; expected one of "
+            + new TreeSet<>(byCluster.keySet()));
+      }
+      Path path = byCluster.get(clusterId);
+      KubernetesClient client = path == null ? inCluster() : fromKubeconfig(path);
+      return new KubeRegistry(client, clusterId, defaultNetwork);
+    };
+  }
+
+  /** Reads and checks a kubeconfig file. */
+  static Config kubeconfigConfig(Path kubeconfig) {
+    String content;
+    try {
+      content = Files.readString(kubeconfig, StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + " cannot be read (" + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); expected a readable file holding " + KUBECONFIG_FORM);
+    }
+    io.fabric8.kubernetes.api.model.Config parsed;
+    try {
+      parsed = Serialization.unmarshal(content, io.fabric8.kubernetes.api.model.Config.class);
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + " is not valid YAML (" + e.getMessage()
+          + "); expected " + KUBECONFIG_FORM);
+    }
+    if (parsed == null) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + " is empty; expected " + KUBECONFIG_FORM);
+    }
+    String current = parsed.getCurrentContext();
+    if (current == null || current.isEmpty()) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + " has no current-context; expected " + KUBECONFIG_FORM);
+    }
+    NamedContext context = find(parsed.getContexts(), c -> c.getName(), current);
+    if (context == null || context.getContext() == null) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + ": current-context '" + current
+          + "' is not among its contexts; expected " + KUBECONFIG_FORM);
+    }
+    String clusterName = context.getContext().getCluster();
+    NamedCluster cluster = find(parsed.getClusters(), c -> c.getName(), clusterName);
+    if (cluster == null || cluster.getCluster() == null || cluster.getCluster().getServer() == null
+        || cluster.getCluster().getServer().isBlank()) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + ": cluster '" + clusterName + "' of context '"
+          + current + "' is missing or has no server; expected " + KUBECONFIG_FORM);
+    }
+    try {
+      return Config.fromKubeconfig(null, kubeconfig.toFile());
+    } catch (RuntimeException e) {
+      throw new InvalidInputException("kubeconfig " + kubeconfig + " cannot be used (" + e.getMessage()
+          + "); expected " + KUBECONFIG_FORM + " and readable certificate files");
+    }
+  }
+
+  private static <T> T find(List<T> items, Function<T, String> name, String wanted) {
+    if (items == null) {
+      return null;
+    }
+    return items.stream().filter(i -> i != null && wanted.equals(name.apply(i))).findFirst().orElse(null);
+  }
+}
