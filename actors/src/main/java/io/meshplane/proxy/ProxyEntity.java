@@ -4,13 +4,17 @@ import static java.util.Objects.requireNonNull;
 
 import io.meshplane.model.ProxyNode;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -35,16 +39,20 @@ public final class ProxyEntity {
   /** Messages this entity accepts. */
   public sealed interface Command {}
 
-  /** A node started serving the proxy. */
-  public record Connected(ProxyNode node, String servingNode, long atMillis) implements Command {
+  /**
+   * A stream of the proxy opened on {@code servingNode}; {@code stream} identifies it on that node
+   * (a proxy may open several, for example one per xDS target in grpc-java).
+   */
+  public record Connected(ProxyNode node, String servingNode, String stream, long atMillis) implements Command {
     public Connected {
       requireNonNull(node, "node");
       requireNonNull(servingNode, "servingNode");
+      requireNonNull(stream, "stream");
     }
   }
 
-  /** The stream on {@code servingNode} ended; ignored if another node serves the proxy by now. */
-  public record Disconnected(String servingNode, long atMillis) implements Command {}
+  /** A stream ended; the proxy counts as disconnected once none of its streams is open. */
+  public record Disconnected(String servingNode, String stream, long atMillis) implements Command {}
 
   /** A response was sent. */
   public record Sent(String typeUrl, String version, String nonce, long atMillis) implements Command {}
@@ -67,11 +75,12 @@ public final class ProxyEntity {
     static final TypeStatus NONE = new TypeStatus("", "", 0, "", 0, "", "");
   }
 
-  /** The status of one proxy. Immutable. */
+  /** The status of one proxy; {@code streams} are its open streams as node/stream. Immutable. */
   public record Status(String proxyId, Optional<ProxyNode> node, String servingNode, boolean connected,
-      long lastSeenMillis, Map<String, TypeStatus> types) {
+      long lastSeenMillis, Map<String, TypeStatus> types, Set<String> streams) {
     public Status {
       types = Map.copyOf(types);
+      streams = Set.copyOf(streams);
     }
   }
 
@@ -83,24 +92,27 @@ public final class ProxyEntity {
 
   public static Behavior<Command> create(String proxyId) {
     return Behaviors.withTimers(timers -> tracking(new Status(proxyId, Optional.empty(), "", false, 0,
-        Map.of()), timers));
+        Map.of(), Set.of()), timers));
   }
 
   private static Behavior<Command> tracking(Status s,
-      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
+      TimerScheduler<Command> timers) {
     return Behaviors.receive(Command.class)
         .onMessage(Connected.class, c -> {
           timers.cancel(Forget.INSTANCE);
+          Set<String> streams = new HashSet<>(s.streams());
+          streams.add(c.servingNode() + "/" + c.stream());
           return tracking(new Status(s.proxyId(), Optional.of(c.node()), c.servingNode(), true,
-              c.atMillis(), s.types()), timers);
+              c.atMillis(), s.types(), streams), timers);
         })
         .onMessage(Disconnected.class, d -> {
-          if (!d.servingNode().equals(s.servingNode())) {
-            return Behaviors.same();
+          Set<String> streams = new HashSet<>(s.streams());
+          streams.remove(d.servingNode() + "/" + d.stream());
+          if (streams.isEmpty()) {
+            timers.startSingleTimer(Forget.INSTANCE, FORGET_AFTER_DISCONNECT);
           }
-          timers.startSingleTimer(Forget.INSTANCE, FORGET_AFTER_DISCONNECT);
-          return tracking(new Status(s.proxyId(), s.node(), s.servingNode(), false, d.atMillis(),
-              s.types()), timers);
+          return tracking(new Status(s.proxyId(), s.node(), s.servingNode(), !streams.isEmpty(),
+              Math.max(d.atMillis(), s.lastSeenMillis()), s.types(), streams), timers);
         })
         .onMessage(Sent.class, m -> tracking(update(s, m.typeUrl(), m.atMillis(),
             t -> new TypeStatus(m.version(), m.nonce(), m.atMillis(), t.ackedVersion(), t.ackedAtMillis(),
@@ -120,10 +132,10 @@ public final class ProxyEntity {
   }
 
   private static Status update(Status s, String typeUrl, long at,
-      java.util.function.UnaryOperator<TypeStatus> change) {
+      UnaryOperator<TypeStatus> change) {
     Map<String, TypeStatus> types = new TreeMap<>(s.types());
     types.put(typeUrl, change.apply(types.getOrDefault(typeUrl, TypeStatus.NONE)));
     return new Status(s.proxyId(), s.node(), s.servingNode(), s.connected(), Math.max(at, s.lastSeenMillis()),
-        types);
+        types, s.streams());
   }
 }

@@ -262,7 +262,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
           node.id(), mode, node.kind().wireName(), node.namespace(), node.clusterId(), node.network(),
           node.locality());
       metrics.proxiesConnected(node.kind().wireName(), 1);
-      status.accept(node.id(), new ProxyEntity.Connected(node, servingNode, clock.millis()));
+      status.accept(node.id(), new ProxyEntity.Connected(node, servingNode, getContext().getSelf().path().name(),
+          clock.millis()));
       return Optional.empty();
     }
     if (given != null && !given.getId().isEmpty() && !given.getId().equals(node.id())) {
@@ -470,7 +471,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     if (node != null) {
       getContext().getLog().info("proxy {}: disconnected", node.id());
       metrics.proxiesConnected(node.kind().wireName(), -1);
-      status.accept(node.id(), new ProxyEntity.Disconnected(servingNode, clock.millis()));
+      status.accept(node.id(), new ProxyEntity.Disconnected(servingNode, getContext().getSelf().path().name(),
+          clock.millis()));
     }
     hub.tell(new PushHub.Unwatch(getContext().getSelf()));
     return this;

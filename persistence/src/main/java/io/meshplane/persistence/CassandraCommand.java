@@ -3,6 +3,8 @@ package io.meshplane.persistence;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +93,13 @@ final class CassandraCommand {
             + "persistence/cassandra-server resolved into the local Maven repository");
       }
       return classpath;
+    }
+  }
+
+  /** A port free on {@code host} right now; the server binds it a moment later. */
+  static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
     }
   }
 }

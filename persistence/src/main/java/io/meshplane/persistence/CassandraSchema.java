@@ -77,7 +77,9 @@ public final class CassandraSchema {
   }
 
   /**
-   * Blocking form of {@link #ensureAsync}, for start-up code.
+   * Blocking form of {@link #ensureAsync}, for start-up code. After a timeout the driver keeps
+   * trying in the background ({@code reconnect-on-init}); if Cassandra answers later, the
+   * statements still run and the session is closed.
    *
    * @throws IllegalStateException if Cassandra is unreachable or a statement fails within the timeout
    */

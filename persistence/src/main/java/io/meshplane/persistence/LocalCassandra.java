@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,8 +114,8 @@ public final class LocalCassandra implements AutoCloseable {
     Path dataDir = settings.dataDir();
     try {
       Files.createDirectories(dataDir);
-      int nativePort = settings.nativePort() != 0 ? settings.nativePort() : freePort(settings.host());
-      int storagePort = settings.storagePort() != 0 ? settings.storagePort() : freePort(settings.host());
+      int nativePort = settings.nativePort() != 0 ? settings.nativePort() : CassandraCommand.freePort(settings.host());
+      int storagePort = settings.storagePort() != 0 ? settings.storagePort() : CassandraCommand.freePort(settings.host());
       Path yaml = CassandraFiles.writeConfig(dataDir, settings.host(), nativePort, storagePort,
           settings.datacenter());
       Path logFile = dataDir.resolve("cassandra.log");
@@ -234,12 +232,6 @@ public final class LocalCassandra implements AutoCloseable {
   private CassandraStartException failure(String what) {
     return new CassandraStartException(what + "; last lines of " + logFile + ":\n"
         + CassandraFiles.tail(logFile, TAIL_LINES));
-  }
-
-  private static int freePort(String host) throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-      return socket.getLocalPort();
-    }
   }
 
   private void closeParentPipe() {

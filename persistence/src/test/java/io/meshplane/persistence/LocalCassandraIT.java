@@ -33,7 +33,9 @@ class LocalCassandraIT {
 
   @BeforeAll
   static void start() {
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(TestDirs.fresh("local-cassandra")));
+    // A named data center exercises GossipingPropertyFileSnitch; ServicePersistenceIT uses the default.
+    cassandra = LocalCassandra.start(
+        LocalCassandra.Settings.defaults(TestDirs.fresh("local-cassandra")).withDatacenter("eu"));
   }
 
   @AfterAll
@@ -61,12 +63,12 @@ class LocalCassandraIT {
 
   @Test
   @Order(1)
-  void serves_cql_as_cassandra_5_in_its_data_center() {
+  void serves_cql_as_cassandra_5_in_the_named_data_center() {
     assertThat(cassandra.contactPoint()).isEqualTo("127.0.0.1:" + cassandra.nativePort());
     try (CqlSession session = session(cassandra)) {
       Row local = session.execute("SELECT release_version, data_center FROM system.local").one();
       assertThat(local.getString("release_version")).isEqualTo("5.0.9");
-      assertThat(local.getString("data_center")).isEqualTo(cassandra.datacenter()).isEqualTo("datacenter1");
+      assertThat(local.getString("data_center")).isEqualTo(cassandra.datacenter()).isEqualTo("eu");
     }
     assertThat(cassandra.logFile()).content().contains("Startup complete");
   }

@@ -36,7 +36,8 @@ class MeshplaneEventSerializerTest {
 
   static Endpoint endpoint(String address, String cluster, Locality locality) {
     return new Endpoint(address, List.of(new EndpointPort("http", 9080), new EndpointPort("grpc", 9090)),
-        cluster, "net-" + cluster, locality, Map.of("app", "reviews", "version", "v2", "topology.kubernetes.io/zone", locality.zone()),
+        cluster, "net-" + cluster, locality,
+        Map.of("app", "reviews", "version", "v2", "topology.kubernetes.io/zone", locality.zone()),
         "reviews-sa", true, "reviews-v2-7d8f");
   }
 

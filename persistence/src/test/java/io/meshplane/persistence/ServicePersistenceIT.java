@@ -66,6 +66,8 @@ class ServicePersistenceIT {
         pekko.remote.artery.canonical.hostname = 127.0.0.1
         pekko.remote.artery.canonical.port = 0
         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+        # Nobody subscribes to the service-changes topic here; its publications are dead letters.
+        pekko.log-dead-letters = off
         datastax-java-driver.basic.contact-points = ["%s"]
         datastax-java-driver.basic.load-balancing-policy.local-datacenter = "%s"
         """.formatted(cassandra.contactPoint(), cassandra.datacenter()))

@@ -1,0 +1,121 @@
+package io.meshplane.testing;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A simulated member cluster for tests: fabric8's Kubernetes mock server in CRUD mode on
+ * loopback, with helpers to write Services and EndpointSlices and a kubeconfig pointing at it.
+ */
+public final class MockCluster implements AutoCloseable {
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  private MockCluster(KubernetesMockServer server) {
+    this.server = server;
+    this.client = server.createClient();
+  }
+
+  /** Starts on {@code port} (0: any free port). */
+  public static MockCluster start(int port) {
+    KubernetesMockServer server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
+        new MockWebServer(), new HashMap<>(), new KubernetesMixedDispatcher(new HashMap<>()), false);
+    server.init(InetAddress.getLoopbackAddress(), port);
+    return new MockCluster(server);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Writes a kubeconfig for this API server. */
+  public Path writeKubeconfig(Path file) {
+    String url = "http://127.0.0.1:" + port();
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: test
+          cluster:
+            server: %s
+        users:
+        - name: test
+          user:
+            token: test-token
+        contexts:
+        - name: test
+          context:
+            cluster: test
+            user: test
+            namespace: default
+        current-context: test
+        """.formatted(url);
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  public void namespace(String name) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .createOr(r -> r.update());
+  }
+
+  /** Creates or replaces a Service with one port named grpc. */
+  public void service(String namespace, String name, int port, int targetPort) {
+    client.services().inNamespace(namespace).resource(new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        .withNewSpec().addNewPort().withName("grpc").withPort(port)
+        .withNewTargetPort(targetPort).withProtocol("TCP").endPort().endSpec().build())
+        .createOr(r -> r.update());
+  }
+
+  public void deleteService(String namespace, String name) {
+    client.services().inNamespace(namespace).withName(name).delete();
+  }
+
+  /** Creates or replaces the EndpointSlice {@code <service>-slice} with these ready addresses. */
+  public void endpoints(String namespace, String service, int port, List<String> addresses) {
+    EndpointSliceBuilder b = new EndpointSliceBuilder()
+        .withNewMetadata().withName(service + "-slice").withNamespace(namespace)
+        .addToLabels("kubernetes.io/service-name", service).endMetadata()
+        .withAddressType("IPv4")
+        .addNewPort().withName("grpc").withPort(port).withProtocol("TCP").endPort();
+    for (String a : addresses) {
+      b.addToEndpoints(new EndpointBuilder().withAddresses(a).withNewConditions().withReady(true).endConditions()
+          .build());
+    }
+    EndpointSlice slice = b.build();
+    client.discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(r -> r.update());
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
