@@ -1,0 +1,41 @@
+package io.meshplane.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GreeterClientTest {
+
+  private static final Clock NOON = Clock.fixed(Instant.parse("2024-05-01T12:00:01Z"), ZoneOffset.UTC);
+
+  @Test
+  void reports_which_backend_answered(@TempDir Path tmp) {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    try (GreeterBackends backends = GreeterBackends.start(2);
+        GreeterClient client = GreeterClient.start("dns:///127.0.0.12:" + backends.port(),
+            tmp.resolve("unused-bootstrap.json"), "test", lines::add, NOON)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !lines.isEmpty());
+    }
+    assertThat(lines.get(0)).isEqualTo("[client 12:00:01] greeter-2 answered: Hello test from greeter-2");
+  }
+
+  @Test
+  void reports_a_failed_call_with_its_status() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    int closedPort = LocalPorts.free("127.0.0.1");
+    try (GreeterClient client = GreeterClient.start("dns:///127.0.0.1:" + closedPort,
+        Path.of("unused-bootstrap.json"), "test", lines::add, NOON)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !lines.isEmpty());
+    }
+    assertThat(lines.get(0)).startsWith("[client 12:00:01] RPC failed: UNAVAILABLE");
+  }
+}
