@@ -51,6 +51,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   /** Limits on what one request may carry. */
   public static final int MAX_RESOURCE_NAMES = 10_000;
   public static final int MAX_NAME_LENGTH = 1_024;
+  /** gRPC's customary maximum message size; the transport does not cap it, so this does. */
+  public static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
   private static final String TYPE_PREFIX = "type.googleapis.com/";
   /** Make-before-break order: clusters before endpoints, listeners before routes. */
   private static final List<String> ORDER = List.of(TypeUrls.CLUSTER, TypeUrls.CLUSTER_LOAD_ASSIGNMENT,
@@ -142,12 +144,19 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
           output.complete();
           return Behaviors.stopped();
         })
-        .onMessage(StreamFailed.class, f -> {
-          getContext().getLog().debug("proxy {}: stream failed: {}", proxyId(), f.cause().toString());
-          return Behaviors.stopped();
-        })
+        .onMessage(StreamFailed.class, this::onStreamFailed)
         .onSignal(PostStop.class, s -> onStop())
         .build();
+  }
+
+  private Behavior<Command> onStreamFailed(StreamFailed f) {
+    Throwable cause = f.cause();
+    if (cause.getClass().getSimpleName().equals("EntityStreamSizeException")) {
+      return fail(new StreamError(StreamError.Code.RESOURCE_EXHAUSTED, "request too large: " + cause.getMessage()));
+    }
+    getContext().getLog().debug("proxy {}: inbound stream failed: {}", proxyId(), cause.toString());
+    output.fail(new StreamError(StreamError.Code.UNAVAILABLE, "inbound stream failed: " + cause.getMessage()));
+    return Behaviors.stopped();
   }
 
   private String proxyId() {
@@ -158,7 +167,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   private Behavior<Command> onSotw(SotwRequest msg) {
     DiscoveryRequest r = msg.request();
-    Optional<StreamError> error = identify(r.hasNode() ? r.getNode() : null)
+    Optional<StreamError> error = checkSize(r.getSerializedSize())
+        .or(() -> identify(r.hasNode() ? r.getNode() : null))
         .or(() -> checkType(r.getTypeUrl()))
         .or(() -> checkNames(r.getResourceNamesList()));
     if (error.isPresent()) {
@@ -197,7 +207,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   private Behavior<Command> onDelta(DeltaRequest msg) {
     DeltaDiscoveryRequest r = msg.request();
-    Optional<StreamError> error = identify(r.hasNode() ? r.getNode() : null)
+    Optional<StreamError> error = checkSize(r.getSerializedSize())
+        .or(() -> identify(r.hasNode() ? r.getNode() : null))
         .or(() -> checkType(r.getTypeUrl()))
         .or(() -> checkNames(r.getResourceNamesSubscribeList()))
         .or(() -> checkNames(r.getResourceNamesUnsubscribeList()))
@@ -269,6 +280,14 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     if (given != null && !given.getId().isEmpty() && !given.getId().equals(node.id())) {
       return Optional.of(StreamError.invalid("node.id changed within a stream from '" + node.id() + "' to '"
           + given.getId() + "'; expected one node per stream"));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<StreamError> checkSize(int bytes) {
+    if (bytes > MAX_REQUEST_BYTES) {
+      return Optional.of(new StreamError(StreamError.Code.RESOURCE_EXHAUSTED, "a request of " + bytes
+          + " bytes; expected at most " + MAX_REQUEST_BYTES));
     }
     return Optional.empty();
   }
@@ -364,8 +383,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     services.putAll(u.services());
     catalogComplete |= u.catalogComplete();
     for (TypeState t : types.values()) {
-      boolean affected = t.wildcard && (u.catalogComplete() || u.services().values().stream()
-          .anyMatch(v -> v.state().exists()));
+      // A wildcard subscription sees every service: any update may add, change or remove one.
+      boolean affected = t.wildcard;
       if (!affected) {
         Set<String> needed = neededHosts(t);
         affected = u.services().keySet().stream().anyMatch(needed::contains);

@@ -1,0 +1,29 @@
+package io.meshplane.testing;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshplane.config.NodeSettings;
+import io.meshplane.node.ControlPlaneNode;
+import io.meshplane.persistence.LocalCassandra;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Starts a control-plane node inside the test JVM, configured as {@code meshplane run} would be. */
+public final class InProcessNode {
+
+  private InProcessNode() {}
+
+  public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig) {
+    Config config = ConfigFactory.parseMap(Map.of(
+            "meshplane.xds.port", Ports.free(),
+            "meshplane.admin.port", Ports.free(),
+            "meshplane.bind-host", "127.0.0.1",
+            "meshplane.kubeconfig", kubeconfig.toString(),
+            "meshplane.cassandra.contact-points", List.of(cassandra.contactPoint()),
+            "meshplane.cassandra.local-datacenter", cassandra.datacenter()))
+        .withFallback(ConfigFactory.parseResources("meshplane.conf"))
+        .withFallback(ConfigFactory.load()).resolve();
+    return ControlPlaneNode.start(NodeSettings.from(config), config);
+  }
+}
