@@ -60,6 +60,12 @@ public final class DemoEndpointsCommand implements Callable<Integer> {
       return 1;
     }
     DemoInfo.Backend target = "list".equals(action) ? null : backend(info);
+    if (!ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+      spec.commandLine().getErr().println("meshplane demo endpoints: the demo that wrote " + dir.resolve(DemoInfo.FILE)
+          + " (pid " + info.pid() + ") is no longer running; start one with: ./meshplane demo"
+          + (DEFAULT_DIR.equals(dir.toString()) ? "" : " --dir " + dir));
+      return 1;
+    }
     try (KubernetesClient kube = SimulatedCluster.client(info.kubernetesApi())) {
       EndpointSliceEditor slice = new EndpointSliceEditor(kube);
       if ("add".equals(action)) {

@@ -75,12 +75,24 @@ class DemoCommandTest {
     assertThat(err.toString()).contains("demo.json", "is a demo running there?");
   }
 
+  @Test
+  void endpoints_of_a_demo_that_is_gone_says_so(@TempDir Path tmp) {
+    long gone = ProcessHandle.current().pid() + 1_000_000;
+    writeInfo(tmp, gone);
+    assertThat(run("demo", "endpoints", "list", "--dir", tmp.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("(pid " + gone + ") is no longer running");
+  }
+
   private static void writeInfo(Path dir) {
+    writeInfo(dir, ProcessHandle.current().pid());
+  }
+
+  private static void writeInfo(Path dir, long pid) {
     List<DemoInfo.Backend> backends = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       backends.add(new DemoInfo.Backend(GreeterBackends.name(i), GreeterBackends.address(i), 40000, i < 3));
     }
-    new DemoInfo(1, "127.0.0.1:1", "127.0.0.1:2", "m", "s", "k", "http://127.0.0.1:9", "t", "b", "l", backends,
+    new DemoInfo(pid, "127.0.0.1:1", "127.0.0.1:2", "m", "s", "k", "http://127.0.0.1:9", "t", "b", "l", backends,
         List.of()).write(dir);
   }
 }

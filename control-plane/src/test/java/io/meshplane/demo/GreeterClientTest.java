@@ -10,12 +10,24 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GreeterClientTest {
 
   private static final Clock NOON = Clock.fixed(Instant.parse("2024-05-01T12:00:01Z"), ZoneOffset.UTC);
+  private final String bootstrapBefore = System.getProperty(GreeterClient.BOOTSTRAP_PROPERTY);
+
+  /** The client sets grpc-java's JVM-wide bootstrap property; other tests in this JVM must not see ours. */
+  @AfterEach
+  void restoreBootstrapProperty() {
+    if (bootstrapBefore == null) {
+      System.clearProperty(GreeterClient.BOOTSTRAP_PROPERTY);
+    } else {
+      System.setProperty(GreeterClient.BOOTSTRAP_PROPERTY, bootstrapBefore);
+    }
+  }
 
   @Test
   void reports_which_backend_answered(@TempDir Path tmp) {
@@ -29,7 +41,7 @@ class GreeterClientTest {
   }
 
   @Test
-  void reports_a_failed_call_with_its_status() throws Exception {
+  void reports_a_failed_call_with_its_status() {
     List<String> lines = new CopyOnWriteArrayList<>();
     int closedPort = LocalPorts.free("127.0.0.1");
     try (GreeterClient client = GreeterClient.start("dns:///127.0.0.1:" + closedPort,

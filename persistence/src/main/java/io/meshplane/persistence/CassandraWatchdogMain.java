@@ -15,6 +15,8 @@ import java.lang.reflect.Method;
  * control plane. Halting skips Cassandra's drain, which is safe: the commit log is memory-mapped,
  * so every acknowledged write is already in the page cache and is replayed on the next start.
  *
+ * <p>SIGINT is ignored: the parent, not the terminal, decides when Cassandra stops.
+ *
  * <p>This class is loaded on the Cassandra classpath only; it reaches {@code CassandraDaemon} by
  * reflection so that the persistence module needs no compile dependency on the server. It uses
  * {@code System.err} rather than a logger because it runs before Cassandra configures logging.
@@ -26,6 +28,9 @@ public final class CassandraWatchdogMain {
   private CassandraWatchdogMain() {}
 
   public static void main(String[] args) throws Throwable {
+    // Ctrl-C in a terminal signals the whole process group; the parent stops Cassandra itself, in
+    // order, after its own users of Cassandra. (SIGTERM still stops Cassandra cleanly.)
+    sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
     Thread watchdog = new Thread(CassandraWatchdogMain::haltAtEndOfInput, "parent-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
