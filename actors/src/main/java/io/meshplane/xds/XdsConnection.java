@@ -94,7 +94,9 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   public static Behavior<Command> create(Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
       StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
-    return Behaviors.setup(ctx -> new XdsConnection(ctx, mode, output, hub, status, metrics, clock, servingNode));
+    // Every log line of the stream carries the serving node (MDC "node"); the proxy id is in the text.
+    return Behaviors.withMdc(Command.class, Map.of("node", servingNode),
+        Behaviors.setup(ctx -> new XdsConnection(ctx, mode, output, hub, status, metrics, clock, servingNode)));
   }
 
   private final Mode mode;

@@ -1,24 +1,17 @@
 package io.meshplane.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SimulatedClusterTest {
 
@@ -94,39 +87,5 @@ class SimulatedClusterTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(response.body()).contains("\"name\":\"endpointslices\"", "\"kind\":\"EndpointSlice\"");
-  }
-
-  @Test
-  void kubectl_lists_the_slice_through_the_written_kubeconfig(@TempDir Path tmp) throws Exception {
-    assumeThat(kubectl()).as("kubectl on PATH").isNotNull();
-    DemoWorkloads.seed(kube, backends.all(), List.of("greeter-1", "greeter-2"));
-    Path kubeconfig = cluster.writeKubeconfig(tmp.resolve("kubeconfig"));
-
-    String table = run(kubectl(), "--kubeconfig", kubeconfig.toString(), "--cache-dir", tmp.resolve("cache").toString(),
-        "get", "endpointslices");
-    String addresses = run(kubectl(), "--kubeconfig", kubeconfig.toString(), "--cache-dir",
-        tmp.resolve("cache").toString(), "get", "endpointslices",
-        "-o", "custom-columns=NAME:.metadata.name,ADDRESSES:.endpoints[*].addresses[*]");
-
-    assertThat(table).contains("greeter-abc");
-    assertThat(addresses).contains("greeter-abc", "127.0.0.11,127.0.0.12");
-  }
-
-  private static String kubectl() {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-      Path p = Path.of(d, "kubectl");
-      if (!d.isEmpty() && Files.isExecutable(p)) {
-        return p.toString();
-      }
-    }
-    return null;
-  }
-
-  private static String run(String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("exit code of %s; output: %s", List.of(command), out).isZero();
-    return out;
   }
 }
