@@ -94,7 +94,13 @@ public final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("meshplane run: " + e.getMessage());
       return 2;
     }
-    ControlPlaneNode node = ControlPlaneNode.start(settings, config);
+    ControlPlaneNode node;
+    try {
+      node = ControlPlaneNode.start(settings, config);
+    } catch (InvalidInputException e) {
+      spec.commandLine().getErr().println("meshplane run: " + e.getMessage());
+      return 2;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "meshplane-shutdown"));
     node.awaitTermination();
     return 0;

@@ -60,12 +60,16 @@ public final class KubeClients {
    * @throws InvalidInputException when not running in a Kubernetes pod
    */
   public static KubernetesClient inCluster() {
+    checkInCluster();
+    return create(Config.autoConfigure(null));
+  }
+
+  private static void checkInCluster() {
     String host = System.getenv("KUBERNETES_SERVICE_HOST");
     if (host == null || host.isEmpty()) {
       throw new InvalidInputException("no kubeconfig given and not running in a Kubernetes pod "
-          + "(KUBERNETES_SERVICE_HOST is unset); expected a kubeconfig path for the cluster");
+          + "(KUBERNETES_SERVICE_HOST is unset); expected a kubeconfig path for the cluster (--kubeconfig)");
     }
-    return create(Config.autoConfigure(null));
   }
 
   /** A client for {@code config}, with this class's timeouts and retry bounds applied to it. */
@@ -91,6 +95,9 @@ public final class KubeClients {
     Objects.requireNonNull(defaultNetwork, "defaultNetwork");
     Map<String, Path> byCluster = Collections.unmodifiableMap(new HashMap<>(kubeconfigs));
     byCluster.values().stream().filter(Objects::nonNull).forEach(KubeClients::kubeconfigConfig);
+    if (byCluster.containsValue(null)) {
+      checkInCluster();
+    }
     return clusterId -> {
       if (!byCluster.containsKey(clusterId)) {
         throw new InvalidInputException("member cluster '" + clusterId + "' is not configured; expected one of "
