@@ -15,13 +15,25 @@ public final class InProcessNode {
   private InProcessNode() {}
 
   public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig) {
+    return start(cassandra, kubeconfig, 0, List.of());
+  }
+
+  /**
+   * A node of a multi-node cluster: Pekko remoting on {@code remotingPort} (0: any), joining
+   * {@code seedNodes} (none: it forms its own cluster). Several may run in one JVM.
+   */
+  public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig, int remotingPort,
+      List<String> seedNodes) {
     Config config = ConfigFactory.parseMap(Map.of(
             "meshplane.xds.port", Ports.free(),
             "meshplane.admin.port", Ports.free(),
             "meshplane.bind-host", "127.0.0.1",
             "meshplane.kubeconfig", kubeconfig.toString(),
             "meshplane.cassandra.contact-points", List.of(cassandra.contactPoint()),
-            "meshplane.cassandra.local-datacenter", cassandra.datacenter()))
+            "meshplane.cassandra.local-datacenter", cassandra.datacenter(),
+            "meshplane.remoting.port", remotingPort,
+            "meshplane.seed-nodes", seedNodes,
+            "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on"))
         .withFallback(ConfigFactory.parseResources("meshplane.conf"))
         .withFallback(ConfigFactory.load()).resolve();
     return ControlPlaneNode.start(NodeSettings.from(config), config);
