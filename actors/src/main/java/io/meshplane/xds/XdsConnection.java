@@ -195,6 +195,9 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
       t.wildcard = wildcard;
       t.names.clear();
       t.names.addAll(names);
+      // A changed subscription is answered even when the resulting set is unchanged (for example a
+      // name that does not exist), so the client learns at once what it has.
+      t.mustRespond = true;
       t.dirty = true;
     }
     if (nonce.isEmpty()) {

@@ -1,0 +1,419 @@
+package io.meshplane.push;
+
+import static io.meshplane.model.TestServices.service;
+import static io.meshplane.model.TestServices.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.cluster.SingleNodeCluster;
+import io.meshplane.model.ServiceSpec;
+import io.meshplane.model.ServiceState;
+import io.meshplane.service.ServiceEntity;
+import io.meshplane.service.ServiceEntity.ServiceChanged;
+import io.meshplane.xds.XdsConnection;
+import io.meshplane.xds.XdsMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.DeadLetter;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The push hub on a one-node cluster under manual time: changes come from a topic the test
+ * publishes on, unknown services are fetched from a fake Service entity, and connections are
+ * probes. The debounce timers only fire when the test moves the clock.
+ */
+class PushHubTest {
+
+  private static final PushHub.Settings SETTINGS = new PushHub.Settings(Duration.ofMillis(100),
+      Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofHours(1));
+  private static final ServiceSpec GREETER = spec("greeter", "default");
+  private static final ServiceSpec BILLING = spec("billing", "default");
+  private static final ServiceSpec CATALOG = spec("catalog", "shop");
+  private static final AtomicInteger TOPICS = new AtomicInteger();
+
+  private static ActorTestKit testKit;
+  private static ManualTime time;
+  /** What the fake Service entities answer to Get; absent means a service nobody declared. */
+  private static final Map<String, ServiceState> entityStates = new ConcurrentHashMap<>();
+  /** Where the fake Service entities report each Get, by hostname; each test installs its own. */
+  private static volatile ActorRef<String> getSink;
+  /** Gets answered so far, by hostname. */
+  private static final Map<String, Integer> answeredGets = new ConcurrentHashMap<>();
+  /** Hostnames whose next Get goes unanswered, as if the entity's node were unreachable. */
+  private static final Set<String> ignoreNextGet = ConcurrentHashMap.newKeySet();
+  /** What the fake ClusterWatch entities answer to GetCatalog, by cluster id. */
+  private static final Map<String, Set<String>> catalogs = new ConcurrentHashMap<>();
+
+  private ActorRef<Topic.Command<ServiceChanged>> topic;
+  private ActorRef<PushHub.Command> hub;
+  private TestProbe<String> gets;
+
+  private static Behavior<ServiceEntity.Command> fakeService(String hostname) {
+    return Behaviors.receive(ServiceEntity.Command.class)
+        .onMessage(ServiceEntity.Get.class, get -> {
+          ActorRef<String> sink = getSink;
+          if (sink != null) {
+            sink.tell(hostname);
+          }
+          if (!ignoreNextGet.remove(hostname)) {
+            answeredGets.merge(hostname, 1, Integer::sum);
+            get.replyTo().tell(entityStates.getOrDefault(hostname, ServiceState.empty(hostname)));
+          }
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private static Behavior<ClusterWatch.Command> fakeWatch(String clusterId) {
+    return Behaviors.receive(ClusterWatch.Command.class)
+        .onMessage(ClusterWatch.GetCatalog.class, get -> {
+          get.replyTo().tell(new ClusterWatch.Catalog(clusterId, catalogs.getOrDefault(clusterId, Set.of())));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /** Moves the manual clock in small steps until {@code done}; the cluster's own timers need it. */
+  private static void advanceUntil(String what, BooleanSupplier done) {
+    for (int i = 0; i < 150 && !done.getAsBoolean(); i++) {
+      time.timePasses(Duration.ofMillis(200));
+    }
+    assertThat(done.getAsBoolean()).as(what).isTrue();
+  }
+
+  @BeforeAll
+  static void startCluster() {
+    // The heartbeat sender measures its own delay in real time; alone in its cluster it has no one to
+    // heartbeat, so its ticks are moved out of the way instead of warning about manual time.
+    testKit = ActorTestKit.create("PushHubTest", ConfigFactory.parseString(
+            "pekko.cluster.failure-detector.heartbeat-interval = 1h")
+        .withFallback(ManualTime.config()).withFallback(SingleNodeCluster.config()));
+    time = ManualTime.get(testKit.system());
+    SingleNodeCluster.join(testKit);
+    advanceUntil("the node is Up", () -> SingleNodeCluster.isUp(testKit));
+    ClusterSharding sharding = ClusterSharding.get(testKit.system());
+    sharding.init(Entity.of(ServiceEntity.ENTITY_KEY, ctx -> fakeService(ctx.getEntityId())));
+    CompletableFuture<ServiceState> warmUp = sharding
+        .entityRefFor(ServiceEntity.ENTITY_KEY, "warm-up.default.svc.cluster.local")
+        .<ServiceState>ask(ServiceEntity.Get::new, Duration.ofMinutes(1)).toCompletableFuture();
+    advanceUntil("sharding answers", warmUp::isDone);
+    sharding.init(Entity.of(ClusterWatch.ENTITY_KEY, ctx -> fakeWatch(ctx.getEntityId())));
+    CompletableFuture<ClusterWatch.Catalog> catalogWarmUp = sharding
+        .entityRefFor(ClusterWatch.ENTITY_KEY, "warm-up")
+        .<ClusterWatch.Catalog>ask(ClusterWatch.GetCatalog::new, Duration.ofMinutes(1)).toCompletableFuture();
+    advanceUntil("sharding answers catalogs", catalogWarmUp::isDone);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    // Leaving the cluster waits on cluster timers, which run only when the manual clock moves.
+    CompletableFuture<?> terminated = testKit.system().getWhenTerminated().toCompletableFuture();
+    testKit.system().terminate();
+    advanceUntil("the system terminated", terminated::isDone);
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void newHub() {
+    entityStates.clear();
+    answeredGets.clear();
+    ignoreNextGet.clear();
+    catalogs.clear();
+    gets = testKit.createTestProbe(String.class);
+    getSink = gets.ref();
+    topic = testKit.spawn(Topic.create(ServiceChanged.class, "service-changes-" + TOPICS.incrementAndGet()));
+    hub = startHub(Set.of());
+  }
+
+  private ActorRef<PushHub.Command> startHub(Set<String> memberClusters) {
+    hub = testKit.spawn(PushHub.create(SETTINGS, () -> memberClusters, topic, XdsMetrics.NOOP,
+        Clock.fixed(Instant.parse("2025-03-01T12:00:00Z"), ZoneOffset.UTC)));
+    services(); // the hub has subscribed to the topic once it answers
+    return hub;
+  }
+
+  private Map<String, ServiceState> services() {
+    TestProbe<Map<String, ServiceState>> probe = testKit.createTestProbe();
+    hub.tell(new PushHub.GetServices(probe.ref()));
+    return probe.receiveMessage();
+  }
+
+  private TestProbe<XdsConnection.Command> connection() {
+    return testKit.createTestProbe(XdsConnection.Command.class);
+  }
+
+  private void watch(ActorRef<XdsConnection.Command> connection, String... hostnames) {
+    hub.tell(new PushHub.Watch(connection, Set.of(hostnames), false));
+  }
+
+  private static XdsConnection.ServicesUpdated next(TestProbe<XdsConnection.Command> connection) {
+    return connection.expectMessageClass(XdsConnection.ServicesUpdated.class);
+  }
+
+  /** Watches services the Service entities hold at {@code states} and takes the fetch answers. */
+  private void watchKnown(TestProbe<XdsConnection.Command> connection, ServiceState... states) {
+    String[] hosts = new String[states.length];
+    for (int i = 0; i < states.length; i++) {
+      entityStates.put(states[i].hostname(), states[i]);
+      hosts[i] = states[i].hostname();
+    }
+    watch(connection.ref(), hosts);
+    for (int i = 0; i < states.length; i++) {
+      next(connection);
+    }
+  }
+
+  /** Publishes a change as a Service entity would and waits until the hub has taken it. */
+  private void publish(ServiceState state) {
+    topic.tell(Topic.publish(new ServiceChanged(state, 1_000 * state.version())));
+    gets.awaitAssert(() -> assertThat(services().get(state.hostname())).isEqualTo(state));
+  }
+
+  private static long versionOf(XdsConnection.ServicesUpdated update, ServiceSpec spec) {
+    return update.services().get(spec.hostname()).version();
+  }
+
+  @Test
+  void a_watch_for_an_unknown_service_fetches_it_and_forwards_the_answer() {
+    entityStates.put(CATALOG.hostname(), service(CATALOG, 5, "10.7.0.1"));
+    TestProbe<XdsConnection.Command> conn = connection();
+
+    watch(conn.ref(), CATALOG.hostname());
+
+    gets.expectMessage(CATALOG.hostname());
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.services()).containsOnlyKeys(CATALOG.hostname());
+    assertThat(versionOf(update, CATALOG)).isEqualTo(5);
+    assertThat(update.services().get(CATALOG.hostname()).state()).isEqualTo(service(CATALOG, 5, "10.7.0.1"));
+    assertThat(update.trigger()).isEqualTo("fetch");
+
+    TestProbe<XdsConnection.Command> second = connection();
+    watch(second.ref(), CATALOG.hostname());
+
+    XdsConnection.ServicesUpdated known = next(second);
+    assertThat(versionOf(known, CATALOG)).as("answered from the hub's own copy").isEqualTo(5);
+    assertThat(known.trigger()).isEqualTo("watch");
+    gets.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void a_fetch_that_times_out_is_retried() {
+    entityStates.put(CATALOG.hostname(), service(CATALOG, 3, "10.7.0.3"));
+    ignoreNextGet.add(CATALOG.hostname());
+    TestProbe<XdsConnection.Command> conn = connection();
+
+    watch(conn.ref(), CATALOG.hostname());
+    gets.expectMessage(CATALOG.hostname());
+    conn.expectNoMessage(Duration.ofMillis(200));
+
+    time.timePasses(SETTINGS.fetchTimeout());
+    advanceUntil("the Get is sent again and answered", () -> answeredGets.getOrDefault(CATALOG.hostname(), 0) == 1);
+
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(versionOf(update, CATALOG)).isEqualTo(3);
+    gets.expectMessage(CATALOG.hostname());
+  }
+
+  @Test
+  void a_wildcard_watch_waits_for_every_member_clusters_catalog() {
+    entityStates.put(GREETER.hostname(), service(GREETER, 2, "10.0.0.2"));
+    entityStates.put(BILLING.hostname(), service(BILLING, 7, "10.9.0.7"));
+    catalogs.put("east", Set.of(GREETER.hostname()));
+    catalogs.put("west", Set.of(GREETER.hostname(), BILLING.hostname()));
+    TestProbe<XdsConnection.Command> wildcard = connection();
+    startHub(Set.of("east", "west"));
+
+    hub.tell(new PushHub.Watch(wildcard.ref(), Set.of(), true));
+
+    List<XdsConnection.ServicesUpdated> updates = new ArrayList<>();
+    wildcard.fishForMessage(Duration.ofSeconds(5), m -> {
+      updates.add((XdsConnection.ServicesUpdated) m);
+      return ((XdsConnection.ServicesUpdated) m).catalogComplete()
+          ? FishingOutcomes.complete()
+          : FishingOutcomes.continueAndIgnore();
+    });
+    XdsConnection.ServicesUpdated complete = updates.get(updates.size() - 1);
+    assertThat(complete.services()).containsOnlyKeys(GREETER.hostname(), BILLING.hostname());
+    assertThat(versionOf(complete, BILLING)).isEqualTo(7);
+    assertThat(services()).containsOnlyKeys(GREETER.hostname(), BILLING.hostname());
+  }
+
+  @Test
+  void changes_are_held_for_the_quiet_window_and_arrive_as_one_update_per_connection() {
+    TestProbe<XdsConnection.Command> first = connection();
+    TestProbe<XdsConnection.Command> second = connection();
+    watchKnown(first, service(GREETER, 1, "10.0.0.1"));
+    watchKnown(second, service(GREETER, 1, "10.0.0.1"));
+
+    publish(service(GREETER, 2, "10.0.0.2"));
+    time.timePasses(Duration.ofMillis(99));
+    first.expectNoMessage(Duration.ofMillis(200));
+    publish(service(GREETER, 3, "10.0.0.3"));
+    time.timePasses(Duration.ofMillis(99));
+    first.expectNoMessage(Duration.ofMillis(200));
+
+    time.timePasses(Duration.ofMillis(2));
+
+    for (TestProbe<XdsConnection.Command> conn : List.of(first, second)) {
+      XdsConnection.ServicesUpdated update = next(conn);
+      assertThat(update.services()).containsOnlyKeys(GREETER.hostname());
+      assertThat(versionOf(update, GREETER)).isEqualTo(3);
+      assertThat(update.trigger()).isEqualTo("service-change");
+      assertThat(update.changedAtMillis()).as("the oldest change of the batch").isEqualTo(2_000);
+      conn.expectNoMessage(Duration.ofMillis(200));
+    }
+  }
+
+  @Test
+  void changes_of_several_services_within_the_window_arrive_together() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"), service(BILLING, 1, "10.9.0.1"));
+
+    publish(service(GREETER, 2, "10.0.0.2"));
+    publish(service(BILLING, 4, "10.9.0.4"));
+    time.timePasses(Duration.ofMillis(150));
+
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.services()).containsOnlyKeys(GREETER.hostname(), BILLING.hostname());
+    assertThat(versionOf(update, GREETER)).isEqualTo(2);
+    assertThat(versionOf(update, BILLING)).isEqualTo(4);
+    conn.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void continuous_changes_are_flushed_at_the_maximum_delay() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+
+    publish(service(GREETER, 2, "10.0.0.2"));
+    for (int v = 3; v <= 8; v++) {
+      time.timePasses(Duration.ofMillis(80));
+      publish(service(GREETER, v, "10.0.0." + v));
+    }
+    conn.expectNoMessage(Duration.ofMillis(200));
+
+    time.timePasses(Duration.ofMillis(30));
+
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(versionOf(update, GREETER)).isEqualTo(8);
+    conn.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void a_connection_watching_one_service_does_not_receive_changes_of_another() {
+    TestProbe<XdsConnection.Command> greeterWatcher = connection();
+    TestProbe<XdsConnection.Command> billingWatcher = connection();
+    watchKnown(greeterWatcher, service(GREETER, 1, "10.0.0.1"));
+    watchKnown(billingWatcher, service(BILLING, 1, "10.9.0.1"));
+
+    publish(service(BILLING, 2, "10.9.0.2"));
+    time.timePasses(Duration.ofMillis(150));
+
+    assertThat(next(billingWatcher).services()).containsOnlyKeys(BILLING.hostname());
+    greeterWatcher.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void an_older_version_than_the_one_held_is_ignored() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 5, "10.0.0.5"));
+
+    topic.tell(Topic.publish(new ServiceChanged(service(GREETER, 4, "10.0.0.4"), 4_000)));
+    publish(service(BILLING, 1, "10.9.0.1")); // a marker: the older change was handled before it
+    time.timePasses(Duration.ofMillis(150));
+
+    assertThat(services().get(GREETER.hostname()).version()).isEqualTo(5);
+    conn.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void a_wildcard_watch_gets_the_catalog_then_every_change() {
+    TestProbe<XdsConnection.Command> named = connection();
+    watchKnown(named, service(GREETER, 1, "10.0.0.1"));
+    TestProbe<XdsConnection.Command> wildcard = connection();
+
+    hub.tell(new PushHub.Watch(wildcard.ref(), Set.of(), true));
+
+    XdsConnection.ServicesUpdated catalog = next(wildcard);
+    assertThat(catalog.catalogComplete()).isTrue();
+    assertThat(catalog.services()).containsOnlyKeys(GREETER.hostname());
+
+    publish(service(BILLING, 1, "10.9.0.1"));
+    time.timePasses(Duration.ofMillis(150));
+
+    assertThat(next(wildcard).services()).containsOnlyKeys(BILLING.hostname());
+    named.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void an_unwatched_connection_gets_no_more_changes() {
+    TestProbe<XdsConnection.Command> leaving = connection();
+    TestProbe<XdsConnection.Command> staying = connection();
+    watchKnown(leaving, service(GREETER, 1, "10.0.0.1"));
+    watchKnown(staying, service(GREETER, 1, "10.0.0.1"));
+
+    hub.tell(new PushHub.Unwatch(leaving.ref()));
+    publish(service(GREETER, 2, "10.0.0.2"));
+    time.timePasses(Duration.ofMillis(150));
+
+    assertThat(versionOf(next(staying), GREETER)).isEqualTo(2);
+    leaving.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void a_stopped_connection_is_forgotten() {
+    List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+    ActorRef<DeadLetter> recorder = testKit.spawn(Behaviors.receive(DeadLetter.class)
+        .onMessage(DeadLetter.class, d -> {
+          deadLetters.add(d);
+          return Behaviors.same();
+        }).build());
+    Adapter.toClassic(testKit.system()).getEventStream().subscribe(Adapter.toClassic(recorder), DeadLetter.class);
+    TestProbe<XdsConnection.Command> forwarded = connection();
+    ActorRef<XdsConnection.Command> stopping = testKit.spawn(Behaviors.receive(XdsConnection.Command.class)
+        .onAnyMessage(m -> {
+          forwarded.ref().tell(m);
+          return Behaviors.same();
+        }).build());
+    TestProbe<XdsConnection.Command> staying = connection();
+    entityStates.put(GREETER.hostname(), service(GREETER, 1, "10.0.0.1"));
+    watch(stopping, GREETER.hostname());
+    next(forwarded);
+    watchKnown(staying, service(GREETER, 1, "10.0.0.1"));
+
+    testKit.stop(stopping);
+    publish(service(GREETER, 2, "10.0.0.2"));
+    time.timePasses(Duration.ofMillis(150));
+
+    assertThat(versionOf(next(staying), GREETER)).isEqualTo(2);
+    staying.expectNoMessage(Duration.ofMillis(300));
+    assertThat(deadLetters).noneSatisfy(d -> assertThat(d.message()).isInstanceOf(XdsConnection.ServicesUpdated.class));
+    Adapter.toClassic(testKit.system()).getEventStream().unsubscribe(Adapter.toClassic(recorder));
+  }
+}

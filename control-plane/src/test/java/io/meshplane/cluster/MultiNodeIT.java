@@ -1,0 +1,157 @@
+package io.meshplane.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.meshplane.node.ControlPlaneNode;
+import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.AdsClient;
+import io.meshplane.testing.InProcessNode;
+import io.meshplane.testing.MockCluster;
+import io.meshplane.testing.Ports;
+import io.meshplane.testing.TestDirs;
+import io.meshplane.xds.generator.TypeUrls;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three control-plane nodes in one Pekko cluster (in this JVM, sharing one real Cassandra and one
+ * simulated Kubernetes cluster): a change watched on whichever node owns the member cluster
+ * reaches proxies connected to every node, and any node answers for any proxy's status.
+ */
+class MultiNodeIT {
+
+  static final String CLA = "outbound|8080||web.default.svc.cluster.local";
+
+  static LocalCassandra cassandra;
+  static MockCluster kube;
+  static final List<ControlPlaneNode> nodes = new ArrayList<>();
+  static final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    Path dir = TestDirs.fresh("multi-node");
+    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+        .withPorts(Ports.free(), Ports.free()));
+    kube = MockCluster.start(0);
+    kube.namespace("default");
+    kube.service("default", "web", 8080, 8080);
+    kube.endpoints("default", "web", 8080, List.of("10.9.0.1"));
+    Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
+    int seedPort = Ports.free();
+    List<String> seeds = List.of("pekko://meshplane@127.0.0.1:" + seedPort);
+    nodes.add(InProcessNode.start(cassandra, kubeconfig, seedPort, seeds));
+    nodes.add(InProcessNode.start(cassandra, kubeconfig, 0, seeds));
+    nodes.add(InProcessNode.start(cassandra, kubeconfig, 0, seeds));
+    Awaitility.await("3 members up").atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(n -> {
+      var members = Cluster.get(n.system()).state().getMembers();
+      int up = 0;
+      for (var m : members) {
+        if (m.status() == MemberStatus.up()) {
+          up++;
+        }
+      }
+      return up == 3;
+    }));
+    for (ControlPlaneNode n : nodes) {
+      channels.add(ManagedChannelBuilder.forAddress("127.0.0.1", n.xdsPort()).usePlaintext().build());
+    }
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
+    if (kube != null) {
+      kube.close();
+    }
+    if (cassandra != null) {
+      cassandra.close();
+    }
+  }
+
+  static Node node(String id) {
+    return Node.newBuilder().setId(id).setMetadata(Struct.newBuilder()
+        .putFields("NAMESPACE", Value.newBuilder().setStringValue("default").build())).build();
+  }
+
+  static TreeSet<String> addresses(DiscoveryResponse r) throws InvalidProtocolBufferException {
+    TreeSet<String> out = new TreeSet<>();
+    for (var any : r.getResourcesList()) {
+      ClusterLoadAssignment cla = ClusterLoadAssignment.parseFrom(any.getValue());
+      cla.getEndpointsList().forEach(l -> l.getLbEndpointsList().forEach(e ->
+          out.add(e.getEndpoint().getAddress().getSocketAddress().getAddress())));
+    }
+    return out;
+  }
+
+  static DiscoveryResponse nextWith(AdsClient<DiscoveryRequest, DiscoveryResponse> c, TreeSet<String> want)
+      throws InvalidProtocolBufferException {
+    while (true) {
+      DiscoveryResponse r = c.next();
+      c.send(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setVersionInfo(r.getVersionInfo())
+          .setResponseNonce(r.getNonce()).addResourceNames(CLA).build());
+      if (addresses(r).equals(want)) {
+        return r;
+      }
+    }
+  }
+
+  @Test
+  void a_change_reaches_proxies_on_every_node_and_any_node_reports_any_proxy() throws Exception {
+    List<AdsClient<DiscoveryRequest, DiscoveryResponse>> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes.size(); i++) {
+        AdsClient<DiscoveryRequest, DiscoveryResponse> c = AdsClient.sotw(channels.get(i));
+        c.send(DiscoveryRequest.newBuilder().setNode(node("proxy-on-node-" + i)).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+            .addResourceNames(CLA).build());
+        clients.add(c);
+      }
+      for (var c : clients) {
+        nextWith(c, new TreeSet<>(List.of("10.9.0.1")));
+      }
+      kube.endpoints("default", "web", 8080, List.of("10.9.0.1", "10.9.0.2"));
+      for (var c : clients) {
+        nextWith(c, new TreeSet<>(List.of("10.9.0.1", "10.9.0.2")));
+      }
+      // Node 0 answers for the proxy served by node 2.
+      String servedBy2 = nodes.get(2).settings().nodeName();
+      Awaitility.await("node 0 reports proxy-on-node-2").atMost(Duration.ofSeconds(10)).until(() ->
+          http(nodes.get(0), "/debug/proxies/proxy-on-node-2").contains("\"servingNode\" : \"" + servedBy2 + "\""));
+      assertThat(http(nodes.get(0), "/debug/proxies/proxy-on-node-2")).contains("\"connected\" : true");
+    } finally {
+      clients.forEach(AdsClient::close);
+    }
+  }
+
+  static String http(ControlPlaneNode n, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort()
+        + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+}
