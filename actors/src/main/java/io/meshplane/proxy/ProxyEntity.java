@@ -33,6 +33,13 @@ public final class ProxyEntity {
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Proxy");
   static final Duration FORGET_AFTER_DISCONNECT = Duration.ofMinutes(5);
+  /**
+   * A stream not refreshed by a {@link Connected} heartbeat for this long counts as gone: its
+   * Disconnected may have been lost with a crashed node, or this entity may have restarted
+   * elsewhere and missed it. Streams send a heartbeat every {@link #HEARTBEAT}.
+   */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(5);
+  static final Duration STREAM_TTL = HEARTBEAT.multipliedBy(4);
 
   private ProxyEntity() {}
 
@@ -40,8 +47,9 @@ public final class ProxyEntity {
   public sealed interface Command {}
 
   /**
-   * A stream of the proxy opened on {@code servingNode}; {@code stream} identifies it on that node
-   * (a proxy may open several, for example one per xDS target in grpc-java).
+   * A stream of the proxy is open on {@code servingNode}; {@code stream} identifies it on that
+   * node (a proxy may open several, for example one per xDS target in grpc-java). Sent when the
+   * stream opens and then every {@link #HEARTBEAT}, so that the status heals after a failover.
    */
   public record Connected(ProxyNode node, String servingNode, String stream, long atMillis) implements Command {
     public Connected {
@@ -68,6 +76,8 @@ public final class ProxyEntity {
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
   enum Forget implements Command { INSTANCE }
+
+  record StreamExpired(String stream) implements Command {}
 
   /** Per type URL: the last response sent, the last acknowledged and the last rejected. */
   public record TypeStatus(String sentVersion, String sentNonce, long sentAtMillis, String ackedVersion,
@@ -100,20 +110,15 @@ public final class ProxyEntity {
     return Behaviors.receive(Command.class)
         .onMessage(Connected.class, c -> {
           timers.cancel(Forget.INSTANCE);
+          String key = c.servingNode() + "/" + c.stream();
+          timers.startSingleTimer(key, new StreamExpired(key), STREAM_TTL);
           Set<String> streams = new HashSet<>(s.streams());
-          streams.add(c.servingNode() + "/" + c.stream());
+          streams.add(key);
           return tracking(new Status(s.proxyId(), Optional.of(c.node()), c.servingNode(), true,
-              c.atMillis(), s.types(), streams), timers);
+              Math.max(c.atMillis(), s.lastSeenMillis()), s.types(), streams), timers);
         })
-        .onMessage(Disconnected.class, d -> {
-          Set<String> streams = new HashSet<>(s.streams());
-          streams.remove(d.servingNode() + "/" + d.stream());
-          if (streams.isEmpty()) {
-            timers.startSingleTimer(Forget.INSTANCE, FORGET_AFTER_DISCONNECT);
-          }
-          return tracking(new Status(s.proxyId(), s.node(), s.servingNode(), !streams.isEmpty(),
-              Math.max(d.atMillis(), s.lastSeenMillis()), s.types(), streams), timers);
-        })
+        .onMessage(Disconnected.class, d -> streamGone(s, d.servingNode() + "/" + d.stream(), d.atMillis(), timers))
+        .onMessage(StreamExpired.class, e -> streamGone(s, e.stream(), s.lastSeenMillis(), timers))
         .onMessage(Sent.class, m -> tracking(update(s, m.typeUrl(), m.atMillis(),
             t -> new TypeStatus(m.version(), m.nonce(), m.atMillis(), t.ackedVersion(), t.ackedAtMillis(),
                 t.nackedVersion(), t.lastError())), timers))
@@ -129,6 +134,17 @@ public final class ProxyEntity {
         })
         .onMessage(Forget.class, f -> Behaviors.stopped())
         .build();
+  }
+
+  private static Behavior<Command> streamGone(Status s, String key, long at, TimerScheduler<Command> timers) {
+    timers.cancel(key);
+    Set<String> streams = new HashSet<>(s.streams());
+    streams.remove(key);
+    if (streams.isEmpty()) {
+      timers.startSingleTimer(Forget.INSTANCE, FORGET_AFTER_DISCONNECT);
+    }
+    return tracking(new Status(s.proxyId(), s.node(), s.servingNode(), !streams.isEmpty(),
+        Math.max(at, s.lastSeenMillis()), s.types(), streams), timers);
   }
 
   private static Status update(Status s, String typeUrl, long at,

@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One proxy's xDS stream (state-of-the-world or delta): it parses the node, keeps each type's
@@ -89,6 +90,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   record Offered(Throwable failure) implements Command {}
 
+  enum Heartbeat implements Command { INSTANCE }
+
   /** Where sync status goes: proxy id and the command for its Proxy entity. */
   public interface StatusReporter extends BiConsumer<String, ProxyEntity.Command> {}
 
@@ -96,9 +99,11 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
       StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
     // Every log line of the stream carries the serving node (MDC "node"); the proxy id is in the text.
     return Behaviors.withMdc(Command.class, Map.of("node", servingNode),
-        Behaviors.setup(ctx -> new XdsConnection(ctx, mode, output, hub, status, metrics, clock, servingNode)));
+        Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+            new XdsConnection(ctx, timers, mode, output, hub, status, metrics, clock, servingNode))));
   }
 
+  private final TimerScheduler<Command> timers;
   private final Mode mode;
   private final XdsOutput output;
   private final ActorRef<PushHub.Command> hub;
@@ -119,9 +124,10 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private long nonces;
   private boolean closed;
 
-  private XdsConnection(ActorContext<Command> ctx, Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
+  private XdsConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers, Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
       StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
     super(ctx);
+    this.timers = timers;
     this.mode = requireNonNull(mode);
     this.output = requireNonNull(output);
     this.hub = requireNonNull(hub);
@@ -142,6 +148,10 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
         .onMessage(DeltaRequest.class, this::onDelta)
         .onMessage(ServicesUpdated.class, this::onServicesUpdated)
         .onMessage(Offered.class, this::onOffered)
+        .onMessage(Heartbeat.class, h -> {
+          reportConnected();
+          return this;
+        })
         .onMessage(StreamCompleted.class, c -> {
           output.complete();
           return Behaviors.stopped();
@@ -278,8 +288,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
           node.id(), mode, node.kind().wireName(), node.namespace(), node.clusterId(), node.network(),
           node.locality());
       metrics.proxiesConnected(node.kind().wireName(), 1);
-      status.accept(node.id(), new ProxyEntity.Connected(node, servingNode, getContext().getSelf().path().name(),
-          clock.millis()));
+      reportConnected();
+      timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, ProxyEntity.HEARTBEAT);
       return Optional.empty();
     }
     if (given != null && !given.getId().isEmpty() && !given.getId().equals(node.id())) {
@@ -287,6 +297,11 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
           + given.getId() + "'; expected one node per stream"));
     }
     return Optional.empty();
+  }
+
+  private void reportConnected() {
+    status.accept(node.id(), new ProxyEntity.Connected(node, servingNode, getContext().getSelf().path().name(),
+        clock.millis()));
   }
 
   private static Optional<StreamError> checkSize(int bytes) {

@@ -116,12 +116,34 @@ class ProxyEntityTest {
     status();
     time.timePasses(Duration.ofMinutes(1));
 
-    proxy.tell(new ProxyEntity.Connected(NODE, "node-2", "s9", 300));
-    status();
-    time.timePasses(ProxyEntity.FORGET_AFTER_DISCONNECT.plusMinutes(1));
+    // The new stream heartbeats for longer than the forget deadline.
+    Duration elapsed = Duration.ZERO;
+    long at = 300;
+    while (elapsed.compareTo(ProxyEntity.FORGET_AFTER_DISCONNECT.plusMinutes(1)) < 0) {
+      proxy.tell(new ProxyEntity.Connected(NODE, "node-2", "s9", at));
+      status();
+      time.timePasses(ProxyEntity.HEARTBEAT);
+      elapsed = elapsed.plus(ProxyEntity.HEARTBEAT);
+      at += ProxyEntity.HEARTBEAT.toMillis();
+    }
 
     ProxyEntity.Status s = status();
     assertThat(s.connected()).isTrue();
     assertThat(s.servingNode()).isEqualTo("node-2");
+  }
+
+  @Test
+  void a_stream_that_stops_heartbeating_counts_as_gone() {
+    // Its node crashed: no Disconnected ever comes.
+    proxy.tell(new ProxyEntity.Connected(NODE, "node-1", "s1", 100));
+    assertThat(status().connected()).isTrue();
+
+    time.timePasses(ProxyEntity.STREAM_TTL.minusSeconds(1));
+    assertThat(status().connected()).as("still within the TTL").isTrue();
+
+    time.timePasses(Duration.ofSeconds(2));
+    ProxyEntity.Status s = status();
+    assertThat(s.connected()).isFalse();
+    assertThat(s.streams()).isEmpty();
   }
 }

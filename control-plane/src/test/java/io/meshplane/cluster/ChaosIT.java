@@ -1,0 +1,279 @@
+package io.meshplane.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.meshplane.front.TcpFront;
+import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.ControlPlaneProcess;
+import io.meshplane.testing.Greeters;
+import io.meshplane.testing.MockCluster;
+import io.meshplane.testing.Ports;
+import io.meshplane.testing.TestDirs;
+import io.meshplane.testing.XdsClients;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Chaos with real processes: three control-plane JVMs in one Pekko cluster behind a TCP front,
+ * a real Cassandra, a simulated Kubernetes cluster with a steady stream of endpoint changes and a
+ * grpc-java xDS client calling real backends. A node is killed with SIGKILL (once an ordinary
+ * node, once the oldest, which hosts the shard coordinator); the client keeps completing RPCs and
+ * converges to the ground truth after each kill. Prints the timeline.
+ */
+class ChaosIT {
+
+  static final List<String> BACKENDS = List.of("127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.44");
+  static final String TARGET = "greeter.default.svc.cluster.local:50051";
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        System.err.println("closing: " + e);
+      }
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  @Test
+  void clients_keep_working_and_converge_when_nodes_are_killed() throws Exception {
+    Path dir = TestDirs.fresh("chaos");
+    LocalCassandra cassandra = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+        .withPorts(Ports.free(), Ports.free())));
+    MockCluster kube = keep(MockCluster.start(0));
+    Greeters greeters = keep(Greeters.start(Ports.free(), BACKENDS));
+    kube.namespace("default");
+    kube.service("default", "greeter", 50051, greeters.port());
+    List<String> truth = List.of(BACKENDS.get(0), BACKENDS.get(1));
+    kube.endpoints("default", "greeter", greeters.port(), truth);
+    Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
+
+    int[] xdsPorts = {Ports.free(), Ports.free(), Ports.free()};
+    int[] adminPorts = {Ports.free(), Ports.free(), Ports.free()};
+    int[] remotingPorts = {Ports.free(), Ports.free(), Ports.free()};
+    String seed = "pekko://meshplane@127.0.0.1:" + remotingPorts[0];
+    ControlPlaneProcess[] nodes = new ControlPlaneProcess[3];
+    for (int i = 0; i < 3; i++) {
+      nodes[i] = startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1);
+    }
+    ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
+    resources.add(frontSystem::terminate);
+    List<InetSocketAddress> nodeAddresses = new ArrayList<>();
+    for (int p : xdsPorts) {
+      nodeAddresses.add(new InetSocketAddress("127.0.0.1", p));
+    }
+    TcpFront front = keep(TcpFront.start(frontSystem, nodeAddresses, 0));
+    XdsClients.bootstrap(dir.resolve("bootstrap.json"), front.port(), "proxyless~10.0.0.9~chaos.default~default.svc",
+        "default");
+    ManagedChannel channel = XdsClients.channel(TARGET);
+    resources.add(() -> XdsClients.shutdown(channel));
+    awaitConverged(channel, Set.copyOf(truth), "initial");
+
+    // Calls keep running through both kills; every one must succeed (backends never die).
+    AtomicBoolean calling = new AtomicBoolean(true);
+    AtomicInteger calls = new AtomicInteger();
+    ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    resources.add(caller::shutdownNow);
+    caller.submit(() -> {
+      while (calling.get()) {
+        try {
+          Greeters.call(channel);
+          calls.incrementAndGet();
+        } catch (RuntimeException e) {
+          failures.add(e.toString());
+        }
+      }
+    });
+
+    Random random = new Random(42);
+    // First an ordinary node: the one serving the client if that is not the oldest.
+    int serving = servingNode(nodes[2]);
+    int victim = serving == 0 ? 1 : serving;
+    System.out.printf("[chaos] client served by node-%d; killing node-%d%n", serving, victim);
+    Timeline first = new Timeline(nodes[victim == 2 ? 0 : 2], "node-" + victim);
+    truth = churnThroughKill(kube, greeters.port(), random, () -> {
+      first.killed();
+      nodes[victim].kill9();
+    }, "kill -9 node-" + victim + " (ordinary)");
+    awaitConverged(channel, Set.copyOf(truth), "after killing node-" + victim);
+    first.report();
+
+    nodes[victim] = startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2);
+    System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingNode(nodes[2]));
+    Timeline second = new Timeline(nodes[victim == 2 ? 1 : 2], "node-0");
+    truth = churnThroughKill(kube, greeters.port(), random, () -> {
+      second.killed();
+      nodes[0].kill9();
+    }, "kill -9 node-0 (oldest: shard coordinator)");
+    awaitConverged(channel, Set.copyOf(truth), "after killing node-0");
+    second.report();
+
+    calling.set(false);
+    caller.shutdown();
+    assertThat(caller.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    System.out.printf("[chaos] %d RPCs completed, %d failed%n", calls.get(), failures.size());
+    assertThat(failures).as("failed RPCs").isEmpty();
+    assertThat(calls.get()).isPositive();
+    for (ControlPlaneProcess n : nodes) {
+      keep(n);
+    }
+  }
+
+  private ControlPlaneProcess startNode(Path dir, int i, int[] xds, int[] admin, int[] remoting, String seed,
+      LocalCassandra cassandra, Path kubeconfig, int incarnation) {
+    return ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnation + ".log"), xds[i], admin[i], List.of(
+        "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter(),
+        "--kubeconfig", kubeconfig.toString(), "--remoting-port", String.valueOf(remoting[i]),
+        "--seed-node", seed, "--node-name", "node-" + i));
+  }
+
+  /** Changes endpoints every 200 ms (20 changes), kills a node after the fifth, returns the final truth. */
+  private static List<String> churnThroughKill(MockCluster kube, int port, Random random, Runnable kill,
+      String what) throws InterruptedException {
+    List<List<String>> plan = new ArrayList<>();
+    for (int step = 0; step < 20; step++) {
+      List<String> next = new ArrayList<>();
+      for (String b : BACKENDS) {
+        if (random.nextBoolean()) {
+          next.add(b);
+        }
+      }
+      if (next.isEmpty()) {
+        next.add(BACKENDS.get(random.nextInt(BACKENDS.size())));
+      }
+      plan.add(next);
+    }
+    AtomicInteger step = new AtomicInteger();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ScheduledExecutorService churn = Executors.newSingleThreadScheduledExecutor();
+    churn.scheduleAtFixedRate(() -> {
+      int i = step.getAndIncrement();
+      if (i >= plan.size()) {
+        done.countDown();
+        return;
+      }
+      if (i == 5) {
+        long t0 = System.nanoTime();
+        kill.run();
+        System.out.printf("[chaos] %s took %d ms%n", what, (System.nanoTime() - t0) / 1_000_000);
+      }
+      kube.endpoints("default", "greeter", port, plan.get(i));
+    }, 0, 200, TimeUnit.MILLISECONDS);
+    try {
+      assertThat(done.await(90, TimeUnit.SECONDS)).as("churn finished").isTrue();
+    } finally {
+      churn.shutdownNow();
+    }
+    return plan.get(plan.size() - 1);
+  }
+
+  private static void awaitConverged(ManagedChannel channel, Set<String> truth, String when) {
+    long t0 = System.nanoTime();
+    Awaitility.await("client converged to " + truth + " " + when).atMost(Duration.ofSeconds(60))
+        .ignoreExceptions().until(() -> {
+          Set<String> seen = new HashSet<>();
+          for (int i = 0; i < 20; i++) {
+            seen.add(Greeters.call(channel));
+          }
+          return seen.equals(truth);
+        });
+    System.out.printf("[chaos] %s: converged to %s in %d ms%n", when, truth, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  static final String PROXY = "proxyless~10.0.0.9~chaos.default~default.svc";
+
+  /** Which node serves the chaos client, asked of {@code any} node. */
+  private static int servingNode(ControlPlaneProcess any) {
+    String[] holder = new String[1];
+    Awaitility.await("the client's serving node").atMost(Duration.ofSeconds(30)).until(() -> {
+      String status = any.admin("/debug/proxies/" + PROXY).replaceAll("\\s", "");
+      int at = status.indexOf("\"servingNode\":\"node-");
+      if (at < 0 || !status.contains("\"connected\":true")) {
+        return false;
+      }
+      holder[0] = status.substring(at + 20, at + 21);
+      return true;
+    });
+    return Integer.parseInt(holder[0]);
+  }
+
+  /**
+   * Watches a survivor after a kill: when the client is served again by a live node, and when the
+   * member cluster's watch is running again (its status answers with the first listing done).
+   */
+  private static final class Timeline {
+    private final ControlPlaneProcess survivor;
+    private final String killed;
+    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor();
+    private volatile long killedAt;
+    private volatile long proxyBackAt;
+    private volatile long watchBackAt;
+
+    Timeline(ControlPlaneProcess survivor, String killed) {
+      this.survivor = survivor;
+      this.killed = killed;
+    }
+
+    void killed() {
+      killedAt = System.nanoTime();
+      poller.scheduleWithFixedDelay(this::poll, 50, 100, TimeUnit.MILLISECONDS);
+    }
+
+    private void poll() {
+      try {
+        long now = System.nanoTime();
+        if (proxyBackAt == 0) {
+          String p = survivor.admin("/debug/proxies/" + PROXY).replaceAll("\\s", "");
+          if (p.contains("\"connected\":true") && !p.contains("\"servingNode\":\"" + killed + "\"")) {
+            proxyBackAt = now;
+          }
+        }
+        if (watchBackAt == 0) {
+          String c = survivor.admin("/debug/clusters").replaceAll("\\s", "");
+          if (c.contains("\"synced\":true") && !c.contains("noanswer")) {
+            watchBackAt = now;
+          }
+        }
+      } catch (RuntimeException e) {
+        // The survivor may be busy taking over; the next poll tells.
+      }
+    }
+
+    void report() {
+      Awaitility.await("timeline complete").atMost(Duration.ofSeconds(60))
+          .until(() -> proxyBackAt != 0 && watchBackAt != 0);
+      poller.shutdownNow();
+      System.out.printf("[chaos] timeline for %s: proxy served by a live node after %d ms; cluster watch answering"
+          + " with its listing done after %d ms%n", killed, (proxyBackAt - killedAt) / 1_000_000,
+          (watchBackAt - killedAt) / 1_000_000);
+    }
+  }
+}
