@@ -31,7 +31,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The admin HTTP API of a node: {@code /metrics} (Prometheus text), {@code /healthz},
- * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}), member clusters
+ * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}, fleet-wide
+ * {@code /debug/proxy-status}), member clusters
  * ({@code /debug/clusters}) and services ({@code /debug/services}).
  *
  * <p>Stateless but for the readiness flag; handlers run on Pekko HTTP's threads.
@@ -76,6 +77,8 @@ public final class AdminRoutes extends AllDirectives {
             path(PathMatchers.segment("proxies").slash(PathMatchers.segment()),
                 id -> get(() -> onSuccess(proxyStatus(id), this::jsonResponse))),
             path("clusters", () -> get(() -> onSuccess(clusters(), this::jsonResponse))),
+            path("proxy-status", () -> get(() -> onSuccess(new ProxyStatusReport(system).rows()
+                .thenApply(rows -> (Object) rows), this::jsonResponse))),
             path("services", () -> get(() -> onSuccess(services(), this::jsonResponse))))));
   }
 

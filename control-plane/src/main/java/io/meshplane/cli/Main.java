@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code meshplane} command: {@code run}, {@code demo} and their help. */
 @Command(name = "meshplane", mixinStandardHelpOptions = true, version = "meshplane 0.1.0",
     description = "A service-mesh control plane: Kubernetes workloads in, Envoy xDS out.",
-    subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, ProxyStatusCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
@@ -23,6 +24,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run or demo");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, demo or proxy-status");
   }
 }

@@ -150,6 +150,42 @@ class MultiNodeIT {
     }
   }
 
+  @Test
+  void proxy_status_from_any_node_reports_synced_and_stale_proxies_of_other_nodes() throws Exception {
+    try (AdsClient<DiscoveryRequest, DiscoveryResponse> good = AdsClient.sotw(channels.get(1));
+        AdsClient<DiscoveryRequest, DiscoveryResponse> nacker = AdsClient.sotw(channels.get(2))) {
+      good.send(DiscoveryRequest.newBuilder().setNode(node("status-good")).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+          .addResourceNames(CLA).build());
+      DiscoveryResponse r = good.next();
+      good.send(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setVersionInfo(r.getVersionInfo())
+          .setResponseNonce(r.getNonce()).addResourceNames(CLA).build());
+
+      nacker.send(DiscoveryRequest.newBuilder().setNode(node("status-nacker")).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+          .addResourceNames(CLA).build());
+      DiscoveryResponse rejected = nacker.next();
+      nacker.send(DiscoveryRequest.newBuilder().setTypeUrl(rejected.getTypeUrl()).setResponseNonce(rejected.getNonce())
+          .addResourceNames(CLA).setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3)
+              .setMessage("endpoint rejected by test")).build());
+
+      Awaitility.await("node 0 reports both").atMost(Duration.ofSeconds(20)).until(() -> {
+        String json = http(nodes.get(0), "/debug/proxy-status");
+        return json.contains("status-good") && json.contains("status-nacker")
+            && json.contains("endpoint rejected by test");
+      });
+      java.io.StringWriter out = new java.io.StringWriter();
+      picocli.CommandLine cli = io.meshplane.cli.Main.commandLine();
+      cli.setOut(new java.io.PrintWriter(out));
+      int code = cli.execute("proxy-status", "--admin", "http://127.0.0.1:" + nodes.get(0).adminPort());
+      assertThat(code).isZero();
+      String table = out.toString();
+      String goodLine = table.lines().filter(l -> l.startsWith("status-good")).findFirst().orElseThrow();
+      String nackLine = table.lines().filter(l -> l.startsWith("status-nacker")).findFirst().orElseThrow();
+      assertThat(goodLine).contains(nodes.get(1).settings().nodeName()).contains("SYNCED").contains("NOT SENT");
+      assertThat(nackLine).contains(nodes.get(2).settings().nodeName())
+          .contains("STALE (NACK: endpoint rejected by test)");
+    }
+  }
+
   static String http(ControlPlaneNode n, String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort()
         + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
