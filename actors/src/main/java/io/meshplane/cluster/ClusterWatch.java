@@ -49,6 +49,8 @@ public final class ClusterWatch {
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "ClusterWatch");
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+  /** Consecutive failures double the retry delay up to this. */
+  static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
 
   private ClusterWatch() {}
 
@@ -145,6 +147,7 @@ public final class ClusterWatch {
     private boolean connected;
     private String detail = "not started";
     private boolean synced;
+    private int consecutiveFailures;
 
     Watch(ActorContext<Command> ctx, TimerScheduler<Command> timers, String clusterId,
         MemberRegistry.Factory registries, PersistenceId persistenceId) {
@@ -302,6 +305,7 @@ public final class ClusterWatch {
 
     private Effect<Event, State> onApplied(State state, ShareApplied cmd) {
       inFlight.remove(cmd.hostname());
+      consecutiveFailures = 0;
       acked.put(cmd.hostname(), cmd.share());
       ClusterShare want = desired.get(cmd.hostname());
       if (cmd.share().isEmpty() && cmd.share().equals(want)) {
@@ -318,9 +322,17 @@ public final class ClusterWatch {
 
     private Effect<Event, State> onFailed(State state, ShareFailed cmd) {
       inFlight.remove(cmd.hostname());
-      ctx.getLog().warn("cluster {}: writing {} failed ({}); retrying in {}", clusterId, cmd.hostname(),
-          cmd.reason(), RETRY_DELAY);
-      timers.startSingleTimer(RetryPending.INSTANCE, RETRY_DELAY);
+      Duration delay = RETRY_DELAY.multipliedBy(1L << Math.min(consecutiveFailures, 5));
+      if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
+        delay = MAX_RETRY_DELAY;
+      }
+      consecutiveFailures++;
+      // One WARN per streak of failures, not one per retry.
+      if (consecutiveFailures == 1 || consecutiveFailures % 20 == 0) {
+        ctx.getLog().warn("cluster {}: writing {} failed ({}); retrying in {} ({} failures in a row)", clusterId,
+            cmd.hostname(), cmd.reason(), delay, consecutiveFailures);
+      }
+      timers.startSingleTimer(RetryPending.INSTANCE, delay);
       return Effect().none();
     }
 
