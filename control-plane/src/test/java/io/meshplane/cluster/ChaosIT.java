@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.meshplane.front.TcpFront;
 import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.MockCluster;
@@ -44,22 +45,15 @@ class ChaosIT {
   static final List<String> BACKENDS = List.of("127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.44");
   static final String TARGET = "greeter.default.svc.cluster.local:50051";
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Closer closer = new Closer();
 
   @AfterEach
   void stop() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        System.err.println("closing: " + e);
-      }
-    }
+    closer.close();
   }
 
   private <T extends AutoCloseable> T keep(T resource) {
-    resources.add(resource);
-    return resource;
+    return closer.keep(resource);
   }
 
   @Test
@@ -84,7 +78,7 @@ class ChaosIT {
       nodes[i] = startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1);
     }
     ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
-    resources.add(frontSystem::terminate);
+    closer.keep(frontSystem::terminate);
     List<InetSocketAddress> nodeAddresses = new ArrayList<>();
     for (int p : xdsPorts) {
       nodeAddresses.add(new InetSocketAddress("127.0.0.1", p));
@@ -93,7 +87,7 @@ class ChaosIT {
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), front.port(), "proxyless~10.0.0.9~chaos.default~default.svc",
         "default");
     ManagedChannel channel = XdsClients.channel(TARGET);
-    resources.add(() -> XdsClients.shutdown(channel));
+    closer.keep(() -> XdsClients.shutdown(channel));
     awaitConverged(channel, Set.copyOf(truth), "initial");
 
     // Calls keep running through both kills; every one must succeed (backends never die).
@@ -101,7 +95,7 @@ class ChaosIT {
     AtomicInteger calls = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     ExecutorService caller = Executors.newSingleThreadExecutor();
-    resources.add(caller::shutdownNow);
+    closer.keep(caller::shutdownNow);
     caller.submit(() -> {
       while (calling.get()) {
         try {

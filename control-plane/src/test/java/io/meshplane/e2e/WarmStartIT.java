@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.MockCluster;
@@ -32,22 +33,15 @@ class WarmStartIT {
   static final String B3 = "127.0.0.33";
   static final String TARGET = "greeter.default.svc.cluster.local:50051";
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Closer closer = new Closer();
 
   @AfterEach
   void stop() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        System.err.println("closing: " + e);
-      }
-    }
+    closer.close();
   }
 
   private <T extends AutoCloseable> T keep(T resource) {
-    resources.add(resource);
-    return resource;
+    return closer.keep(resource);
   }
 
   @Test
