@@ -75,7 +75,7 @@ class ChaosIT {
     String seed = "pekko://meshplane@127.0.0.1:" + remotingPorts[0];
     ControlPlaneProcess[] nodes = new ControlPlaneProcess[3];
     for (int i = 0; i < 3; i++) {
-      nodes[i] = startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1);
+      nodes[i] = keep(startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1));
     }
     ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
     closer.keep(frontSystem::terminate);
@@ -120,7 +120,7 @@ class ChaosIT {
     awaitConverged(channel, Set.copyOf(truth), "after killing node-" + victim);
     first.report();
 
-    nodes[victim] = startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2);
+    nodes[victim] = keep(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
     System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingNode(nodes[2]));
     Timeline second = new Timeline(nodes[victim == 2 ? 1 : 2], "node-0");
     truth = churnThroughKill(kube, greeters.port(), random, () -> {
@@ -136,9 +136,6 @@ class ChaosIT {
     System.out.printf("[chaos] %d RPCs completed, %d failed%n", calls.get(), failures.size());
     assertThat(failures).as("failed RPCs").isEmpty();
     assertThat(calls.get()).isPositive();
-    for (ControlPlaneProcess n : nodes) {
-      keep(n);
-    }
   }
 
   private ControlPlaneProcess startNode(Path dir, int i, int[] xds, int[] admin, int[] remoting, String seed,

@@ -62,7 +62,7 @@ class WarmStartIT {
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), xdsPort, "proxyless~10.0.0.2~warm.default~default.svc",
         "default");
 
-    ControlPlaneProcess first = ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort, Ports.free(), flags);
+    ControlPlaneProcess first = keep(ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort, Ports.free(), flags));
     ManagedChannel channel = XdsClients.channel(TARGET);
     awaitAnswersFrom(channel, Set.of(B1, B2));
     Awaitility.await("legacy persisted").atMost(Duration.ofSeconds(20))
