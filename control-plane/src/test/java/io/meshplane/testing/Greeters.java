@@ -2,15 +2,14 @@ package io.meshplane.testing;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.examples.helloworld.HelloReply;
 import io.grpc.examples.helloworld.HelloRequest;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.meshplane.demo.GreeterProtocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -24,13 +23,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Greeters implements AutoCloseable {
 
-  public static final MethodDescriptor<HelloRequest, HelloReply> SAY_HELLO =
-      MethodDescriptor.<HelloRequest, HelloReply>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName("helloworld.Greeter/SayHello")
-          .setRequestMarshaller(ProtoUtils.marshaller(HelloRequest.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(HelloReply.getDefaultInstance()))
-          .build();
 
   private final List<Server> servers = new ArrayList<>();
   private final int port;
@@ -44,8 +36,8 @@ public final class Greeters implements AutoCloseable {
     Greeters g = new Greeters(port);
     try {
       for (String address : addresses) {
-        ServerServiceDefinition def = ServerServiceDefinition.builder("helloworld.Greeter")
-            .addMethod(SAY_HELLO, ServerCalls.asyncUnaryCall((req, observer) -> {
+        ServerServiceDefinition def = ServerServiceDefinition.builder(GreeterProtocol.SERVICE)
+            .addMethod(GreeterProtocol.SAY_HELLO, ServerCalls.asyncUnaryCall((req, observer) -> {
               observer.onNext(HelloReply.newBuilder().setMessage(address).build());
               observer.onCompleted();
             })).build();
@@ -70,7 +62,7 @@ public final class Greeters implements AutoCloseable {
 
   /** Calls SayHello with a deadline and returns which backend answered. */
   public static String call(ManagedChannel channel, int deadlineSeconds) {
-    return ClientCalls.blockingUnaryCall(channel, SAY_HELLO, CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds,
+    return ClientCalls.blockingUnaryCall(channel, GreeterProtocol.SAY_HELLO, CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds,
         TimeUnit.SECONDS), HelloRequest.newBuilder().setName("test").build()).getMessage();
   }
 
