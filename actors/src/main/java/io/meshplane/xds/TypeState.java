@@ -19,6 +19,8 @@ final class TypeState {
   boolean dirty;
   /** SotW: respond even if the version is unchanged (a request with an empty nonce). */
   boolean mustRespond;
+  /** SotW: the stream began with the client's version_info; not yet compared with ours. */
+  boolean resumed;
   String lastNonce = "";
   String lastVersion = "";
   String ackedVersion = "";

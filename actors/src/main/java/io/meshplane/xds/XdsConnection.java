@@ -88,6 +88,9 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     }
   }
 
+  /** The node's {@link AdmissionGate} lets this new stream start reading requests. */
+  public enum Admitted implements Command { INSTANCE }
+
   record Offered(Throwable failure) implements Command {}
 
   enum Heartbeat implements Command { INSTANCE }
@@ -95,18 +98,30 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   /** Where sync status goes: proxy id and the command for its Proxy entity. */
   public interface StatusReporter extends BiConsumer<String, ProxyEntity.Command> {}
 
+  /** A stream admitted at once (no admission queue). */
   public static Behavior<Command> create(Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
       StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
+    return create(mode, output, hub, null, status, metrics, clock, servingNode);
+  }
+
+  /**
+   * A stream that reads its first request only once {@code admission} admits it ({@code null}:
+   * at once).
+   */
+  public static Behavior<Command> create(Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
+      ActorRef<AdmissionGate.Command> admission, StatusReporter status, XdsMetrics metrics, Clock clock,
+      String servingNode) {
     // Every log line of the stream carries the serving node (MDC "node"); the proxy id is in the text.
     return Behaviors.withMdc(Command.class, Map.of("node", servingNode),
         Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-            new XdsConnection(ctx, timers, mode, output, hub, status, metrics, clock, servingNode))));
+            new XdsConnection(ctx, timers, mode, output, hub, admission, status, metrics, clock, servingNode))));
   }
 
   private final TimerScheduler<Command> timers;
   private final Mode mode;
   private final XdsOutput output;
   private final ActorRef<PushHub.Command> hub;
+  private final ActorRef<AdmissionGate.Command> admission;
   private final StatusReporter status;
   private final XdsMetrics metrics;
   private final Clock clock;
@@ -123,14 +138,17 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private boolean busy;
   private long nonces;
   private boolean closed;
+  private ActorRef<Ack> admissionAck;
 
-  private XdsConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers, Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
-      StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
+  private XdsConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers, Mode mode, XdsOutput output,
+      ActorRef<PushHub.Command> hub, ActorRef<AdmissionGate.Command> admission, StatusReporter status,
+      XdsMetrics metrics, Clock clock, String servingNode) {
     super(ctx);
     this.timers = timers;
     this.mode = requireNonNull(mode);
     this.output = requireNonNull(output);
     this.hub = requireNonNull(hub);
+    this.admission = admission;
     this.status = requireNonNull(status);
     this.metrics = requireNonNull(metrics);
     this.clock = requireNonNull(clock);
@@ -141,7 +159,20 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(StreamStarted.class, s -> {
-          s.ackTo().tell(Ack.INSTANCE);
+          if (admission == null) {
+            s.ackTo().tell(Ack.INSTANCE);
+          } else {
+            // The first request is read once admitted; until then the proxy's stream just waits.
+            admissionAck = s.ackTo();
+            admission.tell(new AdmissionGate.Admit(getContext().getSelf()));
+          }
+          return this;
+        })
+        .onMessage(Admitted.class, a -> {
+          if (admissionAck != null) {
+            admissionAck.tell(Ack.INSTANCE);
+            admissionAck = null;
+          }
           return this;
         })
         .onMessage(SotwRequest.class, this::onSotw)
@@ -206,13 +237,23 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
       t.names.clear();
       t.names.addAll(names);
       // A changed subscription is answered even when the resulting set is unchanged (for example a
-      // name that does not exist), so the client learns at once what it has.
-      t.mustRespond = true;
+      // name that does not exist), so the client learns at once what it has. The first request of
+      // a resumed stream is not a change: the client already holds that set.
+      t.mustRespond = !nonce.isEmpty() || r.getVersionInfo().isEmpty() || !t.lastNonce.isEmpty();
       t.dirty = true;
     }
     if (nonce.isEmpty()) {
-      // A new subscription or a reconnect: it always gets a response, even an unchanged one.
-      t.mustRespond = true;
+      if (!r.getVersionInfo().isEmpty() && t.lastNonce.isEmpty()) {
+        // A reconnect (here or to another node) with what the proxy already has: versions are
+        // digests of the resource set, equal on every node, so an unchanged set is not sent again.
+        t.lastVersion = r.getVersionInfo();
+        t.ackedVersion = r.getVersionInfo();
+        t.mustRespond = false;
+        t.resumed = true;
+      } else {
+        // A new subscription: it always gets a response, even an unchanged one.
+        t.mustRespond = true;
+      }
       t.dirty = true;
     }
     updateWatch();
@@ -462,8 +503,16 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
       t.dirty = false;
       t.mustRespond = false;
       if (response != null) {
+        t.resumed = false;
         send(t, response);
         return;
+      }
+      if (t.resumed) {
+        t.resumed = false;
+        metrics.resumedUnchanged(TypeUrls.shortName(t.typeUrl));
+        status.accept(node.id(), new ProxyEntity.Acked(t.typeUrl, t.ackedVersion, "", clock.millis()));
+        getContext().getLog().debug("proxy {}: resumed {} at version {}, unchanged: nothing sent", node.id(),
+            TypeUrls.shortName(t.typeUrl), t.ackedVersion);
       }
     }
   }

@@ -24,6 +24,12 @@ public interface XdsMetrics {
   /** A request or stream was rejected as malformed. */
   void rejected(String reason);
 
+  /** A resumed stream already held the current version of a type: nothing was sent. */
+  void resumedUnchanged(String type);
+
+  /** A new stream waited this long in the admission queue; {@code queued} are still waiting. */
+  void admitted(long waitedMillis, int queued);
+
   /** Does nothing; for tests. */
   XdsMetrics NOOP = new XdsMetrics() {
     @Override
@@ -43,5 +49,11 @@ public interface XdsMetrics {
 
     @Override
     public void rejected(String reason) {}
+
+    @Override
+    public void resumedUnchanged(String type) {}
+
+    @Override
+    public void admitted(long waitedMillis, int queued) {}
   };
 }

@@ -326,6 +326,60 @@ class XdsConnectionTest {
   }
 
   @Test
+  void a_proxy_resuming_on_a_new_stream_with_the_current_version_is_sent_nothing_and_shown_synced() {
+    TestStream before = TestStream.sotw(testKit);
+    DiscoveryResponse held = subscribeToGreeterEndpoints(before);
+
+    // The proxy reconnects (here or to another node: versions are digests, equal everywhere).
+    TestStream resumed = TestStream.sotw(testKit);
+    resumed.send(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+        .addResourceNames(EDS_NAME).setVersionInfo(held.getVersionInfo()).build());
+    resumed.expectWatch();
+    resumed.update(GREETER_V1);
+
+    resumed.expectNoResponse();
+    assertThat(resumed.reported(ProxyEntity.Acked.class)).extracting(ProxyEntity.Acked::version)
+        .containsExactly(held.getVersionInfo());
+  }
+
+  @Test
+  void a_proxy_resuming_with_an_old_version_gets_the_current_state_then_only_changes() throws Exception {
+    TestStream before = TestStream.sotw(testKit);
+    DiscoveryResponse held = subscribeToGreeterEndpoints(before);
+
+    TestStream resumed = TestStream.sotw(testKit);
+    resumed.send(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+        .addResourceNames(EDS_NAME).setVersionInfo(held.getVersionInfo()).build());
+    resumed.expectWatch();
+    resumed.update(service(GREETER_SPEC, 2, "10.0.0.2"));
+
+    DiscoveryResponse current = resumed.nextResponse();
+    assertThat(current.getVersionInfo()).isNotEqualTo(held.getVersionInfo());
+    assertThat(endpointAddresses(current)).containsExactly("10.0.0.2");
+    resumed.send(ack(current, EDS_NAME));
+    resumed.expectNoResponse();
+  }
+
+  @Test
+  void a_stream_waits_for_admission_before_reading_its_first_request() {
+    var hub = testKit.createTestProbe(PushHub.Command.class);
+    var gate = testKit.createTestProbe(AdmissionGate.Command.class);
+    var acks = testKit.createTestProbe(XdsConnection.Ack.class);
+    var offers = testKit.createTestProbe(Object.class);
+    var connection = testKit.spawn(XdsConnection.create(XdsConnection.Mode.SOTW, new TestStream.FakeOutput(offers),
+        hub.ref(), gate.ref(), (id, cmd) -> { }, XdsMetrics.NOOP, java.time.Clock.systemUTC(), "node-1"));
+
+    connection.tell(new XdsConnection.StreamStarted(acks.ref()));
+
+    AdmissionGate.Admit admit = gate.expectMessageClass(AdmissionGate.Admit.class);
+    assertThat(admit.connection()).isEqualTo(connection);
+    acks.expectNoMessage(Duration.ofMillis(100));
+    connection.tell(XdsConnection.Admitted.INSTANCE);
+    acks.expectMessage(XdsConnection.Ack.INSTANCE);
+    testKit.stop(connection);
+  }
+
+  @Test
   void a_service_change_pushes_a_new_eds_version_only_to_the_stream_subscribed_to_it() throws Exception {
     TestStream greeter = TestStream.sotw(testKit);
     DiscoveryResponse before = subscribeToGreeterEndpoints(greeter);

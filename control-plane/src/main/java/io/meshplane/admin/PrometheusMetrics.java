@@ -35,6 +35,14 @@ public final class PrometheusMetrics implements XdsMetrics {
   private final Histogram debounce = Histogram.builder().name("meshplane_push_debounce_seconds")
       .help("time a batch of service changes waited in the debounce window")
       .classicUpperBounds(0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2).register(registry);
+  private final Counter resumed = Counter.builder().name("meshplane_xds_resumed_unchanged")
+      .help("types a reconnecting proxy already held at the current version, so nothing was sent")
+      .labelNames("type").register(registry);
+  private final Histogram admissionWait = Histogram.builder().name("meshplane_xds_admission_wait_seconds")
+      .help("time new xDS streams waited in the admission queue")
+      .classicUpperBounds(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
+  private final Gauge admissionQueue = Gauge.builder().name("meshplane_xds_admission_queue")
+      .help("new xDS streams waiting to be admitted").register(registry);
 
   @Override
   public void proxiesConnected(String kind, int delta) {
@@ -65,6 +73,17 @@ public final class PrometheusMetrics implements XdsMetrics {
   @Override
   public void rejected(String reason) {
     rejected.labelValues(reason).inc();
+  }
+
+  @Override
+  public void resumedUnchanged(String type) {
+    resumed.labelValues(type).inc();
+  }
+
+  @Override
+  public void admitted(long waitedMillis, int queued) {
+    admissionWait.observe(waitedMillis / 1000.0);
+    admissionQueue.set(queued);
   }
 
   public PrometheusRegistry registry() {

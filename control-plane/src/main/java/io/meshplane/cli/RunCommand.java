@@ -59,6 +59,13 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--admin-port", description = "Admin HTTP port: /metrics, /healthz, /readyz (default 15014).")
   Integer adminPort;
 
+  @Option(names = "--admission-rate", paramLabel = "STREAMS_PER_SECOND",
+      description = "New xDS streams admitted per second after a burst; the rest wait, never refused (default 1000).")
+  Integer admissionRate;
+
+  @Option(names = "--admission-burst", description = "New xDS streams admitted at once before the rate applies (default 100).")
+  Integer admissionBurst;
+
   @Option(names = "--cassandra", paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "Cassandra contact points. Without them a local Cassandra is started (development only).")
   String cassandra;
@@ -118,6 +125,8 @@ public final class RunCommand implements Callable<Integer> {
     put(o, env, "bind-host", bindHost);
     putPath(o, env, "xds.port", "XDS_PORT", xdsPort);
     putPath(o, env, "admin.port", "ADMIN_PORT", adminPort);
+    putPath(o, env, "xds.admission.rate", "ADMISSION_RATE", admissionRate);
+    putPath(o, env, "xds.admission.burst", "ADMISSION_BURST", admissionBurst);
     putPath(o, env, "cassandra.local-datacenter", "CASSANDRA_DC", cassandraDc);
     putPath(o, env, "cassandra.embedded.data-dir", "DATA_DIR", dataDir);
     putPath(o, env, "cassandra.embedded.native-port", "CASSANDRA_PORT", cassandraPort);

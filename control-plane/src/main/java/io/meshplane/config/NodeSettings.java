@@ -31,7 +31,9 @@ public record NodeSettings(
     int remotingPort,
     List<String> seedNodes,
     Duration quietWindow,
-    Duration maxDelay) {
+    Duration maxDelay,
+    int admissionRate,
+    int admissionBurst) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
   private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
@@ -72,7 +74,8 @@ public record NodeSettings(
           c.getString("cassandra.local-datacenter"), Path.of(c.getString("cassandra.embedded.data-dir")),
           port(c, "cassandra.embedded.native-port", false), c.getString("remoting.host"),
           port(c, "remoting.port", true), c.getStringList("seed-nodes"), duration(c, "push.quiet-window"),
-          duration(c, "push.max-delay"));
+          duration(c, "push.max-delay"), positive(c, "xds.admission.rate"),
+          positive(c, "xds.admission.burst"));
     } catch (ConfigException e) {
       throw new InvalidInputException("bad configuration: " + e.getMessage());
     }
@@ -102,6 +105,20 @@ public record NodeSettings(
     if (v < (zeroAllowed ? 0 : 1) || v > 65535) {
       throw new InvalidInputException("meshplane." + path + ": " + v + " is not a port; expected "
           + (zeroAllowed ? "0 (any free port) or " : "") + "1-65535");
+    }
+    return v;
+  }
+
+  private static int positive(Config c, String path) {
+    int v;
+    try {
+      v = c.getInt(path);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
+          + "' is not a number; expected a whole number of at least 1");
+    }
+    if (v < 1) {
+      throw new InvalidInputException("meshplane." + path + ": " + v + " must be at least 1");
     }
     return v;
   }

@@ -14,6 +14,7 @@ import io.meshplane.push.PushHub;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.registry.kube.KubeClients;
 import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.AdmissionGate;
 import io.meshplane.xds.AdsServer;
 import io.meshplane.xds.XdsConnection;
 import java.time.Clock;
@@ -116,7 +117,10 @@ public final class ControlPlaneNode implements AutoCloseable {
 
       XdsConnection.StatusReporter status = (proxyId, cmd) ->
           sharding.entityRefFor(ProxyEntity.ENTITY_KEY, proxyId).tell(cmd);
-      AdsServer ads = new AdsServer(system, hub, status, metrics, clock, settings.nodeName());
+      ActorRef<AdmissionGate.Command> admission = system.systemActorOf(AdmissionGate.create(
+          new AdmissionGate.Settings(settings.admissionRate(), settings.admissionBurst()), metrics),
+          "xds-admission", Props.empty());
+      AdsServer ads = new AdsServer(system, hub, admission, status, metrics, clock, settings.nodeName());
       ServerBinding xds = await(Http.get(system).newServerAt(settings.bindHost(), settings.xdsPort())
           .bind(AggregatedDiscoveryServiceHandlerFactory.create(ads, system)), "xDS gRPC server", settings.xdsPort());
       AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, settings.nodeName());

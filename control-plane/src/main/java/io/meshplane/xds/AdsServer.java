@@ -25,7 +25,8 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
 
 /**
  * Envoy's Aggregated Discovery Service on Pekko gRPC: each stream, state-of-the-world or delta,
- * becomes one {@link XdsConnection} actor fed with backpressure, answering through a one-slot
+ * becomes one {@link XdsConnection} actor fed with backpressure (its first request read once the
+ * node's {@link AdmissionGate} admits it), answering through a one-slot
  * queue so that a slow proxy holds at most one response in flight.
  *
  * <p>Stateless itself; called by Pekko gRPC on its own threads.
@@ -34,16 +35,18 @@ public final class AdsServer implements AggregatedDiscoveryService {
 
   private final ActorSystem<?> system;
   private final ActorRef<PushHub.Command> hub;
+  private final ActorRef<AdmissionGate.Command> admission;
   private final XdsConnection.StatusReporter status;
   private final XdsMetrics metrics;
   private final Clock clock;
   private final String nodeName;
   private final AtomicLong streams = new AtomicLong();
 
-  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, XdsConnection.StatusReporter status,
-      XdsMetrics metrics, Clock clock, String nodeName) {
+  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, ActorRef<AdmissionGate.Command> admission,
+      XdsConnection.StatusReporter status, XdsMetrics metrics, Clock clock, String nodeName) {
     this.system = system;
     this.hub = hub;
+    this.admission = admission;
     this.status = status;
     this.metrics = metrics;
     this.clock = clock;
@@ -80,7 +83,7 @@ public final class AdsServer implements AggregatedDiscoveryService {
   private ActorRef<XdsConnection.Command> spawn(XdsConnection.Mode mode, SourceQueueWithComplete<Object> queue,
       String prefix) {
     XdsOutput output = new QueueOutput(queue);
-    return system.systemActorOf(XdsConnection.create(mode, output, hub, status, metrics, clock, nodeName),
+    return system.systemActorOf(XdsConnection.create(mode, output, hub, admission, status, metrics, clock, nodeName),
         "xds-" + prefix + "-" + streams.incrementAndGet(), Props.empty());
   }
 
