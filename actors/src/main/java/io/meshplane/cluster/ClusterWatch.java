@@ -47,10 +47,19 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 public final class ClusterWatch {
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "ClusterWatch");
-  static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * A write is one Cassandra append (plus the entity's recovery if it was not running); a write
+   * sent to a node that just died is lost, so a short timeout lets it be retried on the entity's
+   * new node soon after the shard moves.
+   */
+  static final Duration ASK_TIMEOUT = Duration.ofSeconds(3);
   static final Duration RETRY_DELAY = Duration.ofSeconds(1);
-  /** Consecutive failures double the retry delay up to this. */
-  static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
+  /**
+   * Consecutive failed retry rounds double the delay up to this: short, because after a failover
+   * the retries are what brings the dead node's services up to date; a retry round costs one
+   * message per pending service.
+   */
+  static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(4);
 
   private ClusterWatch() {}
 
@@ -322,6 +331,11 @@ public final class ClusterWatch {
 
     private Effect<Event, State> onFailed(State state, ShareFailed cmd) {
       inFlight.remove(cmd.hostname());
+      if (timers.isTimerActive(RetryPending.INSTANCE)) {
+        // Writes that fail together (say, every service of a dead node) are one failed round:
+        // the pending retry resends them all.
+        return Effect().none();
+      }
       Duration delay = RETRY_DELAY.multipliedBy(1L << Math.min(consecutiveFailures, 5));
       if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
         delay = MAX_RETRY_DELAY;

@@ -21,6 +21,8 @@ final class TypeState {
   boolean mustRespond;
   /** SotW: the stream began with the client's version_info; not yet compared with ours. */
   boolean resumed;
+  /** This type has had its first answer on this stream (for the first-answer metric). */
+  boolean answered;
   String lastNonce = "";
   String lastVersion = "";
   String ackedVersion = "";

@@ -139,6 +139,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private long nonces;
   private boolean closed;
   private ActorRef<Ack> admissionAck;
+  private long startedAt;
 
   private XdsConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers, Mode mode, XdsOutput output,
       ActorRef<PushHub.Command> hub, ActorRef<AdmissionGate.Command> admission, StatusReporter status,
@@ -159,6 +160,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(StreamStarted.class, s -> {
+          startedAt = clock.millis();
           if (admission == null) {
             s.ackTo().tell(Ack.INSTANCE);
           } else {
@@ -507,6 +509,11 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
         send(t, response);
         return;
       }
+      if (!t.answered) {
+        // Nothing to send on a new stream: the proxy already holds the current version.
+        t.answered = true;
+        metrics.firstAnswer(TypeUrls.shortName(t.typeUrl), clock.millis() - startedAt, true);
+      }
       if (t.resumed) {
         t.resumed = false;
         metrics.resumedUnchanged(TypeUrls.shortName(t.typeUrl));
@@ -535,6 +542,10 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     String trigger = Optional.ofNullable(pendingTrigger.remove(t.typeUrl)).orElse("request");
     if (changedAt != null) {
       metrics.convergence(Math.max(0, now - changedAt));
+    }
+    if (!t.answered) {
+      t.answered = true;
+      metrics.firstAnswer(TypeUrls.shortName(t.typeUrl), now - startedAt, false);
     }
     int bytes = ((com.google.protobuf.MessageLite) response).getSerializedSize();
     metrics.pushed(TypeUrls.shortName(t.typeUrl), trigger, bytes);

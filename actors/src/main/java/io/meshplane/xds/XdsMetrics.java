@@ -30,6 +30,12 @@ public interface XdsMetrics {
   /** A new stream waited this long in the admission queue; {@code queued} are still waiting. */
   void admitted(long waitedMillis, int queued);
 
+  /**
+   * A type of a new stream got its first answer (a response, or the finding that the proxy already
+   * holds the current version) this long after the stream opened, admission wait included.
+   */
+  void firstAnswer(String type, long millisSinceStreamStart, boolean unchanged);
+
   /** Does nothing; for tests. */
   XdsMetrics NOOP = new XdsMetrics() {
     @Override
@@ -55,5 +61,8 @@ public interface XdsMetrics {
 
     @Override
     public void admitted(long waitedMillis, int queued) {}
+
+    @Override
+    public void firstAnswer(String type, long millisSinceStreamStart, boolean unchanged) {}
   };
 }

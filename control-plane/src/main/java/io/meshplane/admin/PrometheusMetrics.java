@@ -43,6 +43,11 @@ public final class PrometheusMetrics implements XdsMetrics {
       .classicUpperBounds(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
   private final Gauge admissionQueue = Gauge.builder().name("meshplane_xds_admission_queue")
       .help("new xDS streams waiting to be admitted").register(registry);
+  private final Histogram firstAnswer = Histogram.builder().name("meshplane_xds_first_answer_seconds")
+      .help("time from a stream opening to each type's first answer (sent, or found unchanged on a resumed"
+          + " stream), admission wait included")
+      .labelNames("type", "answer")
+      .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
 
   @Override
   public void proxiesConnected(String kind, int delta) {
@@ -84,6 +89,11 @@ public final class PrometheusMetrics implements XdsMetrics {
   public void admitted(long waitedMillis, int queued) {
     admissionWait.observe(waitedMillis / 1000.0);
     admissionQueue.set(queued);
+  }
+
+  @Override
+  public void firstAnswer(String type, long millisSinceStreamStart, boolean unchanged) {
+    firstAnswer.labelValues(type, unchanged ? "unchanged" : "sent").observe(millisSinceStreamStart / 1000.0);
   }
 
   public PrometheusRegistry registry() {

@@ -1,27 +1,33 @@
 package io.meshplane.front;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The control plane's stable address on one machine, standing in for a Kubernetes Service: a TCP
- * front on loopback that sends each new connection to a live node, round robin, skipping nodes
- * whose last connection attempt failed within {@link #DEAD_FOR}. A connection whose node dies is
- * closed; the proxy reconnects through the front and lands on another node.
+ * front on loopback that sends each new connection to a live node, round robin. Like a load
+ * balancer with health checks, it probes every node with a TCP connect every {@link
+ * #HEALTH_INTERVAL} and skips a node from its first failed probe or failed connection until a probe
+ * succeeds again. A connection whose node dies is closed; the proxy reconnects through the front
+ * and lands on another node.
  *
  * <p>Byte-level (it never parses HTTP/2); built on Pekko Streams TCP, so thousands of connections
  * cost no threads. Thread-safe.
@@ -29,19 +35,19 @@ import org.slf4j.LoggerFactory;
 public final class TcpFront implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TcpFront.class);
-  static final Duration DEAD_FOR = Duration.ofSeconds(2);
+  static final Duration HEALTH_INTERVAL = Duration.ofMillis(200);
+  private static final int PROBE_TIMEOUT_MILLIS = 200;
 
   private final ActorSystem<?> system;
   private final List<InetSocketAddress> nodes;
-  private final Map<InetSocketAddress, Long> failedAt = new ConcurrentHashMap<>();
+  private final Set<InetSocketAddress> down = ConcurrentHashMap.newKeySet();
   private final AtomicInteger next = new AtomicInteger();
-  private final Clock clock;
   private final Tcp.ServerBinding binding;
+  private final Cancellable probes;
 
-  private TcpFront(ActorSystem<?> system, List<InetSocketAddress> nodes, int port, Clock clock) {
+  private TcpFront(ActorSystem<?> system, List<InetSocketAddress> nodes, int port) {
     this.system = system;
     this.nodes = List.copyOf(nodes);
-    this.clock = clock;
     CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind("127.0.0.1", port)
         .to(Sink.foreach(this::route)).run(system);
     try {
@@ -49,7 +55,25 @@ public final class TcpFront implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("TCP front could not bind 127.0.0.1:" + port + ": " + e.getMessage(), e);
     }
+    // Probes block (briefly, on loopback); they run on the blocking-IO dispatcher.
+    ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.probes = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, HEALTH_INTERVAL, this::probeAll,
+        blocking);
     log.info("TCP front on {} for nodes {}", binding.localAddress(), nodes);
+  }
+
+  private void probeAll() {
+    for (InetSocketAddress node : nodes) {
+      if (probe(node) && down.remove(node)) {
+        log.info("node {} is up again", node);
+      }
+    }
+  }
+
+  private void markDown(InetSocketAddress node, String why) {
+    if (down.add(node)) {
+      log.info("node {} is down ({}); new connections go to the others", node, why);
+    }
   }
 
   /** Starts a front on {@code port} (0: any free port) for these node addresses. */
@@ -57,7 +81,7 @@ public final class TcpFront implements AutoCloseable {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("a TCP front needs at least one node");
     }
-    return new TcpFront(system, nodes, port, Clock.systemUTC());
+    return new TcpFront(system, nodes, port);
   }
 
   public int port() {
@@ -71,30 +95,41 @@ public final class TcpFront implements AutoCloseable {
     CompletionStage<Tcp.OutgoingConnection> connected = incoming.handleWith(upstream, system);
     connected.whenComplete((c, error) -> {
       if (error != null) {
-        failedAt.put(target, clock.millis());
-        log.debug("node {} unreachable ({}); the client will reconnect", target, error.toString());
-      } else {
-        failedAt.remove(target);
+        markDown(target, error.toString());
+        log.debug("connection to node {} failed ({}); the client will reconnect", target, error.toString());
       }
     });
   }
 
-  /** The next node round robin, preferring nodes not seen failing lately. */
+  /**
+   * The next node round robin among those up, each checked with a connect first (on loopback,
+   * well under a millisecond) so that connections arriving right after a node died, before the
+   * periodic probe saw it, do not land on it; if none is up, the next one anyway.
+   */
   InetSocketAddress pick() {
-    long now = clock.millis();
     int start = Math.floorMod(next.getAndIncrement(), nodes.size());
     for (int i = 0; i < nodes.size(); i++) {
       InetSocketAddress candidate = nodes.get((start + i) % nodes.size());
-      Long failed = failedAt.get(candidate);
-      if (failed == null || now - failed > DEAD_FOR.toMillis()) {
+      if (!down.contains(candidate) && probe(candidate)) {
         return candidate;
       }
     }
     return nodes.get(start);
   }
 
+  private boolean probe(InetSocketAddress node) {
+    try (Socket socket = new Socket()) {
+      socket.connect(node, PROBE_TIMEOUT_MILLIS);
+      return true;
+    } catch (IOException e) {
+      markDown(node, e.toString());
+      return false;
+    }
+  }
+
   @Override
   public void close() {
+    probes.cancel();
     binding.unbind();
   }
 }

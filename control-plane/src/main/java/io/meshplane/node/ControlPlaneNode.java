@@ -47,7 +47,11 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlaneNode implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneNode.class);
-  private static final Duration ENSURE_INTERVAL = Duration.ofSeconds(5);
+  /**
+   * How often every node reminds each member cluster's watch to run: after a failover the watch
+   * restarts on its new node at the next reminder, so this bounds that part of the gap.
+   */
+  private static final Duration ENSURE_INTERVAL = Duration.ofSeconds(1);
 
   private final NodeSettings settings;
   private final LocalCassandra cassandra;
@@ -71,7 +75,12 @@ public final class ControlPlaneNode implements AutoCloseable {
   public static ControlPlaneNode start(NodeSettings settings, Config config) {
     Map<String, java.nio.file.Path> kubeconfigs = new HashMap<>();
     kubeconfigs.put(settings.clusterId(), settings.kubeconfig().orElse(null));
-    return start(settings, config, KubeClients.registryFactory(kubeconfigs, settings.network()));
+    MemberRegistry.Factory registries = KubeClients.registryFactory(kubeconfigs, settings.network());
+    ControlPlaneNode node = start(settings, config, registries);
+    // Any node may have to take a member cluster's watch over: load the client's classes now.
+    kubeconfigs.values().forEach(k -> KubeClients.warmUp(k,
+        node.system().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking())));
+    return node;
   }
 
   /** Starts a node with the given member registries (tests may pass their own). */

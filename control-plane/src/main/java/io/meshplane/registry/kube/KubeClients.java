@@ -1,5 +1,7 @@
 package io.meshplane.registry.kube;
 
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.NamedCluster;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
@@ -19,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds fabric8 clients for member clusters, from a kubeconfig file or from the pod's service
@@ -26,6 +30,8 @@ import java.util.function.Function;
  * noticed within seconds. Stateless.
  */
 public final class KubeClients {
+
+  private static final Logger log = LoggerFactory.getLogger(KubeClients.class);
 
   /** TCP connect timeout. */
   public static final int CONNECT_TIMEOUT_MS = 5_000;
@@ -81,6 +87,30 @@ public final class KubeClients {
     config.setRequestRetryBackoffLimit(REQUEST_RETRY_LIMIT);
     config.setRequestRetryBackoffInterval(WATCH_RECONNECT_INTERVAL_MS);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * Loads, in the background, what the first watch of a cluster needs (the client, its HTTP
+   * stack, the Kubernetes model classes and their JSON bindings) by listing one object of each
+   * watched kind, without watching. A node that takes a member cluster's watch over after a
+   * failover then starts it warm: measured on 2 cores under failover load, a cold first listing
+   * took about 7 s. Failures are ignored (the watch reports its own).
+   */
+  public static void warmUp(Path kubeconfig, java.util.concurrent.Executor executor) {
+    executor.execute(() -> {
+      long t0 = System.nanoTime();
+      try (KubernetesClient client = kubeconfig == null ? inCluster() : fromKubeconfig(kubeconfig)) {
+        ListOptions one = new ListOptionsBuilder().withLimit(1L).build();
+        client.namespaces().list(one);
+        client.services().inAnyNamespace().list(one);
+        client.discovery().v1().endpointSlices().inAnyNamespace().list(one);
+        client.pods().inAnyNamespace().list(one);
+        client.nodes().list(one);
+        log.debug("kube client warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+      } catch (RuntimeException e) {
+        log.debug("kube client warm-up failed: {}", e.toString());
+      }
+    });
   }
 
   /**

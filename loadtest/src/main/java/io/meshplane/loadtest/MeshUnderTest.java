@@ -1,0 +1,135 @@
+package io.meshplane.loadtest;
+
+import io.meshplane.front.TcpFront;
+import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.Closer;
+import io.meshplane.testing.ControlPlaneProcess;
+import io.meshplane.testing.MockCluster;
+import io.meshplane.testing.Ports;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Everything a benchmark runs against, as real processes on this machine: a Cassandra server, a
+ * simulated Kubernetes API server, N control-plane JVMs in one Pekko cluster and the TCP front
+ * that gives proxies one stable address. Nodes can be killed with SIGKILL and started again.
+ */
+final class MeshUnderTest implements AutoCloseable {
+
+  private final Closer closer = new Closer();
+  private final Path dir;
+  final LocalCassandra cassandra;
+  final MockCluster kube;
+  private final Path kubeconfig;
+  private final int[] xdsPorts;
+  private final int[] adminPorts;
+  private final int[] remotingPorts;
+  private final ControlPlaneProcess[] nodes;
+  private final int[] incarnations;
+  private final List<String> extraFlags;
+  final TcpFront front;
+
+  MeshUnderTest(Path dir, int nodeCount, List<String> extraFlags) {
+    this.dir = dir;
+    this.extraFlags = List.copyOf(extraFlags);
+    try {
+      cassandra = closer.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+          .withPorts(Ports.free(), Ports.free())));
+      kube = closer.keep(MockCluster.start(0));
+      kube.namespace("default");
+      kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
+      xdsPorts = new int[nodeCount];
+      adminPorts = new int[nodeCount];
+      remotingPorts = new int[nodeCount];
+      nodes = new ControlPlaneProcess[nodeCount];
+      incarnations = new int[nodeCount];
+      List<InetSocketAddress> addresses = new ArrayList<>();
+      for (int i = 0; i < nodeCount; i++) {
+        xdsPorts[i] = Ports.free();
+        adminPorts[i] = Ports.free();
+        remotingPorts[i] = Ports.free();
+        addresses.add(new InetSocketAddress("127.0.0.1", xdsPorts[i]));
+      }
+      for (int i = 0; i < nodeCount; i++) {
+        start(i);
+      }
+      ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
+      closer.keep(frontSystem::terminate);
+      front = closer.keep(TcpFront.start(frontSystem, addresses, 0));
+    } catch (RuntimeException e) {
+      closer.close();
+      throw e;
+    }
+  }
+
+  int size() {
+    return nodes.length;
+  }
+
+  ControlPlaneProcess node(int i) {
+    return nodes[i];
+  }
+
+  boolean alive(int i) {
+    return nodes[i] != null;
+  }
+
+  /** Starts (or restarts) node {@code i}; node 0 is the seed, so it is the oldest while it lives. */
+  void start(int i) {
+    incarnations[i]++;
+    nodes[i] = ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnations[i] + ".log"), xdsPorts[i],
+        adminPorts[i], flags(i));
+    closer.keep(nodes[i]);
+  }
+
+  private List<String> flags(int i) {
+    List<String> flags = new ArrayList<>(List.of("--cassandra", cassandra.contactPoint(),
+        "--cassandra-dc", cassandra.datacenter(), "--kubeconfig", kubeconfig.toString(),
+        "--remoting-port", String.valueOf(remotingPorts[i]), "--node-name", "node-" + i));
+    // Every node lists every seed: a restarted first seed joins the others instead of forming a
+    // cluster of its own.
+    for (int port : remotingPorts) {
+      flags.add("--seed-node");
+      flags.add("pekko://meshplane@127.0.0.1:" + port);
+    }
+    flags.addAll(extraFlags);
+    return flags;
+  }
+
+  /** SIGKILL: no shutdown hook, no graceful leave. */
+  void kill(int i) {
+    nodes[i].kill9();
+    nodes[i] = null;
+  }
+
+  /** Sum of a Prometheus counter or histogram count over every live node (all label values). */
+  long metricSum(String name) {
+    return metricSum(name, -1);
+  }
+
+  /** {@link #metricSum(String)} without node {@code except}. */
+  long metricSum(String name, int except) {
+    long sum = 0;
+    for (int i = 0; i < nodes.length; i++) {
+      ControlPlaneProcess n = nodes[i];
+      if (n == null || i == except) {
+        continue;
+      }
+      for (String line : n.admin("/metrics").split("\n")) {
+        if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+          sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return sum;
+  }
+
+  @Override
+  public void close() {
+    closer.close();
+  }
+}
