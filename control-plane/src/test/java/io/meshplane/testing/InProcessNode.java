@@ -24,7 +24,16 @@ public final class InProcessNode {
    */
   public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig, int remotingPort,
       List<String> seedNodes) {
-    Config config = ConfigFactory.parseMap(Map.of(
+    return start(cassandra, kubeconfig, remotingPort, seedNodes, ConfigFactory.empty());
+  }
+
+  /**
+   * As {@link #start(LocalCassandra, Path, int, List)}, with {@code overrides} (for example
+   * {@code meshplane.cluster-id} or test-only Pekko settings) taking precedence over everything else.
+   */
+  public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig, int remotingPort,
+      List<String> seedNodes, Config overrides) {
+    Config config = overrides.withFallback(ConfigFactory.parseMap(Map.of(
             "meshplane.xds.port", Ports.free(),
             "meshplane.admin.port", Ports.free(),
             "meshplane.bind-host", "127.0.0.1",
@@ -33,7 +42,7 @@ public final class InProcessNode {
             "meshplane.cassandra.local-datacenter", cassandra.datacenter(),
             "meshplane.remoting.port", remotingPort,
             "meshplane.seed-nodes", seedNodes,
-            "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on"))
+            "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on")))
         .withFallback(ConfigFactory.parseResources("meshplane.conf"))
         .withFallback(ConfigFactory.load()).resolve();
     return ControlPlaneNode.start(NodeSettings.from(config), config);

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * EndpointSlices, Pods, Nodes and Namespaces. Every change marks the services it affects (a Pod,
  * Node or Namespace affects the services whose slices refer to it); the marked services are
  * recomputed from the informer caches by {@link KubeTranslator} and reported when their share
- * changed.
+ * changed. Nothing is reported before every informer has completed its first listing, so that a
+ * share never reflects a partial listing.
  *
  * <p>One single-threaded executor confines the recomputation and every listener call, so the calls
  * for one hostname are ordered. Informers retry list/watch forever with fabric8's backoff;
@@ -162,6 +163,12 @@ public final class KubeRegistry implements MemberRegistry {
 
   private void drain() {
     drainScheduled.set(false);
+    if (!synced) {
+      // The caches are partial until every informer has listed (a Service may come before its
+      // EndpointSlices): a share computed now could lack endpoints that exist. initialSync reports
+      // every pending service from the complete listing.
+      return;
+    }
     for (var it = pending.iterator(); it.hasNext(); ) {
       String key = it.next();
       it.remove();
@@ -172,7 +179,10 @@ public final class KubeRegistry implements MemberRegistry {
   private void initialSync() {
     Set<String> keys = new TreeSet<>(caches.allServiceKeys());
     keys.addAll(reported.keySet());
-    keys.addAll(pending);
+    for (var it = pending.iterator(); it.hasNext(); ) {
+      keys.add(it.next());
+      it.remove();
+    }
     keys.forEach(this::recompute);
     if (!synced && !closed.get()) {
       synced = true;

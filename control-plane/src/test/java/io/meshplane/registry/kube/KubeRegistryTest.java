@@ -116,6 +116,29 @@ class KubeRegistryTest {
   }
 
   @Test
+  void the_first_listing_reports_each_service_once_with_its_endpoints() {
+    // A registry restarted on another node (failover) must not report a Service listed before its
+    // EndpointSlices: that share without endpoints would reach every proxy.
+    KubernetesMockServer server = startServer(0);
+    KubernetesClient kube = testClient(server);
+    Map<String, String> addresses = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      create(kube, service("shop", "svc-" + i, port("http", 80, 8080, null)));
+      create(kube, slice("shop", "svc-" + i + "-1", "svc-" + i, List.of(slicePort("http", 8080)),
+          podEndpoint("10.0.1." + i, null, null, null)));
+      addresses.put(ServiceSpec.hostname("svc-" + i, "shop"), "10.0.1." + i);
+    }
+
+    startRegistry(server);
+
+    await().atMost(PATIENCE).until(() -> recorder.synced.get() == 1);
+    assertThat(recorder.history.keySet()).containsExactlyInAnyOrderElementsOf(addresses.keySet());
+    recorder.history.forEach((hostname, shares) -> assertThat(shares).as("shares reported for " + hostname)
+        .singleElement().satisfies(s -> assertThat(s.endpoints()).extracting(Endpoint::address)
+            .containsExactly(addresses.get(hostname))));
+  }
+
+  @Test
   void malformed_service_is_skipped_while_a_good_one_in_the_same_namespace_flows() {
     KubernetesMockServer server = startServer(0);
     KubernetesClient kube = testClient(server);
@@ -259,6 +282,7 @@ class KubeRegistryTest {
   /** Records what the registry reports; called from the registry's thread. */
   private static final class Recorder implements MemberRegistry.Listener {
     final Map<String, ClusterShare> shares = new ConcurrentHashMap<>();
+    final Map<String, List<ClusterShare>> history = new ConcurrentHashMap<>();
     final AtomicInteger synced = new AtomicInteger();
     final List<Boolean> connectivity = new CopyOnWriteArrayList<>();
     final List<String> details = new CopyOnWriteArrayList<>();
@@ -266,6 +290,7 @@ class KubeRegistryTest {
     @Override
     public void shareChanged(String hostname, ClusterShare share) {
       shares.put(hostname, share);
+      history.computeIfAbsent(hostname, h -> new CopyOnWriteArrayList<>()).add(share);
     }
 
     @Override
