@@ -15,6 +15,7 @@ import io.meshplane.registry.MemberRegistry;
 import io.meshplane.registry.kube.KubeClients;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.AdsServer;
+import io.meshplane.xds.ProxyStreams;
 import io.meshplane.xds.XdsConnection;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,7 +117,9 @@ public final class ControlPlaneNode implements AutoCloseable {
 
       XdsConnection.StatusReporter status = (proxyId, cmd) ->
           sharding.entityRefFor(ProxyEntity.ENTITY_KEY, proxyId).tell(cmd);
-      AdsServer ads = new AdsServer(system, hub, status, metrics, clock, settings.nodeName());
+      ActorRef<ProxyStreams.Command> proxyStreams = system.systemActorOf(ProxyStreams.create(settings.nodeName()),
+          "proxy-streams", Props.empty());
+      AdsServer ads = new AdsServer(system, hub, proxyStreams, status, metrics, clock, settings.nodeName());
       ServerBinding xds = await(Http.get(system).newServerAt(settings.bindHost(), settings.xdsPort())
           .bind(AggregatedDiscoveryServiceHandlerFactory.create(ads, system)), "xDS gRPC server", settings.xdsPort());
       AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, settings.nodeName());

@@ -34,16 +34,18 @@ public final class AdsServer implements AggregatedDiscoveryService {
 
   private final ActorSystem<?> system;
   private final ActorRef<PushHub.Command> hub;
+  private final ActorRef<ProxyStreams.Command> proxyStreams;
   private final XdsConnection.StatusReporter status;
   private final XdsMetrics metrics;
   private final Clock clock;
   private final String nodeName;
   private final AtomicLong streams = new AtomicLong();
 
-  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, XdsConnection.StatusReporter status,
-      XdsMetrics metrics, Clock clock, String nodeName) {
+  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, ActorRef<ProxyStreams.Command> proxyStreams,
+      XdsConnection.StatusReporter status, XdsMetrics metrics, Clock clock, String nodeName) {
     this.system = system;
     this.hub = hub;
+    this.proxyStreams = proxyStreams;
     this.status = status;
     this.metrics = metrics;
     this.clock = clock;
@@ -80,7 +82,8 @@ public final class AdsServer implements AggregatedDiscoveryService {
   private ActorRef<XdsConnection.Command> spawn(XdsConnection.Mode mode, SourceQueueWithComplete<Object> queue,
       String prefix) {
     XdsOutput output = new QueueOutput(queue);
-    return system.systemActorOf(XdsConnection.create(mode, output, hub, status, metrics, clock, nodeName),
+    return system.systemActorOf(
+        XdsConnection.create(mode, output, hub, proxyStreams, status, metrics, clock, nodeName),
         "xds-" + prefix + "-" + streams.incrementAndGet(), Props.empty());
   }
 
