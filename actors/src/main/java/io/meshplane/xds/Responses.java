@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.meshplane.xds.generator.Resource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.TreeSet;
 /**
  * Builds the next response of one type from what the proxy may have now, and records what was
  * sent in the type's {@link TypeState}. Returns {@code null} when there is nothing to send.
+ * {@code desired} is handed over: a fresh map the caller no longer changes, kept as what was sent.
  */
 final class Responses {
 
@@ -35,6 +37,7 @@ final class Responses {
     t.lastNonce = nonce;
     t.sentVersions.clear();
     t.sentVersions.putAll(versions);
+    t.sent = Collections.unmodifiableMap(desired);
     return b.build();
   }
 
@@ -77,6 +80,8 @@ final class Responses {
     t.lastNonce = nonce;
     t.sentVersions.clear();
     t.sentVersions.putAll(versions);
+    // After this response the client holds exactly the desired resources: every other one was removed.
+    t.sent = Collections.unmodifiableMap(desired);
     return DeltaDiscoveryResponse.newBuilder()
         .setTypeUrl(t.typeUrl)
         .setSystemVersionInfo(version)

@@ -1,5 +1,6 @@
 package io.meshplane.xds;
 
+import io.meshplane.xds.generator.Resource;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -8,8 +9,9 @@ import java.util.TreeSet;
 
 /**
  * What one xDS stream knows of one type URL: the subscription (names or wildcard), what was last
- * sent and acknowledged, and, for delta, the version of each resource the client holds. Mutable;
- * confined to its {@link XdsConnection} actor.
+ * sent (for the config dump: the resources themselves, shared with the node's views, never copied),
+ * acknowledged and rejected, and, for delta, the version of each resource the client holds.
+ * Mutable; confined to its {@link XdsConnection} actor.
  */
 final class TypeState {
   final String typeUrl;
@@ -25,7 +27,17 @@ final class TypeState {
   boolean answered;
   String lastNonce = "";
   String lastVersion = "";
+  long sentAtMillis;
+  /** The resources the proxy holds after the last response, by name; an unmodifiable view. */
+  Map<String, Resource> sent = Map.of();
   String ackedVersion = "";
+  String ackedNonce = "";
+  long ackedAtMillis;
+  /** The last NACK since the last ACK (an ACK clears it); empty nonce: none. */
+  String nackedVersion = "";
+  String nackedNonce = "";
+  String nackError = "";
+  long nackedAtMillis;
   /** Delta: name -> version the client holds. */
   final Map<String, String> clientVersions = new HashMap<>();
   /** Delta: names already reported to the client as not existing. */

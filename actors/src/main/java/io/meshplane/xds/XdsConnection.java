@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -36,7 +37,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * subscription and nonce/version bookkeeping, asks the node's {@link PushHub} for the services its
  * subscriptions need, and sends responses built from the hub's shared {@link ServiceView}s. At most
  * one response is in flight; everything newer is conflated into "this type is due", computed from
- * the newest state when the stream is ready, so a slow proxy never grows memory.
+ * the newest state when the stream is ready, so a slow proxy never grows memory. It keeps what it
+ * last sent of each type (references to the shared resources) with the proxy's ACK or NACK, and
+ * answers {@link GetConfigDump}; it registers with the node's {@link ProxyStreams} once it knows
+ * its proxy, so that any node can find it.
  *
  * <p>Confined to its actor; the gRPC server feeds it requests with backpressure and gives it an
  * {@link XdsOutput}.
@@ -90,6 +94,12 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   /** The node's {@link AdmissionGate} lets this new stream start reading requests. */
   public enum Admitted implements Command { INSTANCE }
+  /**
+   * Replies with what this stream last sent of each type; asked by {@link ProxyStreams} on this
+   * node, which knows the stream only once its proxy identified itself (before that there is
+   * nothing to dump, and no reply).
+   */
+  public record GetConfigDump(ActorRef<StreamDump> replyTo) implements Command, NoSerializationVerificationNeeded {}
 
   record Offered(Throwable failure) implements Command {}
 
@@ -100,8 +110,9 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
 
   /** A stream admitted at once (no admission queue). */
   public static Behavior<Command> create(Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
-      StatusReporter status, XdsMetrics metrics, Clock clock, String servingNode) {
-    return create(mode, output, hub, null, status, metrics, clock, servingNode);
+      ActorRef<ProxyStreams.Command> streams, StatusReporter status, XdsMetrics metrics, Clock clock,
+      String servingNode) {
+    return create(mode, output, hub, streams, null, status, metrics, clock, servingNode);
   }
 
   /**
@@ -109,12 +120,14 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
    * at once).
    */
   public static Behavior<Command> create(Mode mode, XdsOutput output, ActorRef<PushHub.Command> hub,
-      ActorRef<AdmissionGate.Command> admission, StatusReporter status, XdsMetrics metrics, Clock clock,
+      ActorRef<ProxyStreams.Command> streams, ActorRef<AdmissionGate.Command> admission, StatusReporter status,
+      XdsMetrics metrics, Clock clock,
       String servingNode) {
     // Every log line of the stream carries the serving node (MDC "node"); the proxy id is in the text.
     return Behaviors.withMdc(Command.class, Map.of("node", servingNode),
         Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-            new XdsConnection(ctx, timers, mode, output, hub, admission, status, metrics, clock, servingNode))));
+            new XdsConnection(ctx, timers, mode, output, hub, streams, admission, status, metrics, clock,
+                servingNode))));
   }
 
   private final TimerScheduler<Command> timers;
@@ -122,12 +135,14 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private final XdsOutput output;
   private final ActorRef<PushHub.Command> hub;
   private final ActorRef<AdmissionGate.Command> admission;
+  private final ActorRef<ProxyStreams.Command> streams;
   private final StatusReporter status;
   private final XdsMetrics metrics;
   private final Clock clock;
   private final String servingNode;
 
   private ProxyNode node;
+  private long connectedAtMillis;
   private final Map<String, TypeState> types = new LinkedHashMap<>();
   private final Map<String, ServiceView> services = new HashMap<>();
   private final Map<String, Long> pendingChangedAt = new HashMap<>();
@@ -142,7 +157,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private long startedAt;
 
   private XdsConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers, Mode mode, XdsOutput output,
-      ActorRef<PushHub.Command> hub, ActorRef<AdmissionGate.Command> admission, StatusReporter status,
+      ActorRef<PushHub.Command> hub, ActorRef<ProxyStreams.Command> streams,
+      ActorRef<AdmissionGate.Command> admission, StatusReporter status,
       XdsMetrics metrics, Clock clock, String servingNode) {
     super(ctx);
     this.timers = timers;
@@ -150,6 +166,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     this.output = requireNonNull(output);
     this.hub = requireNonNull(hub);
     this.admission = admission;
+    this.streams = requireNonNull(streams);
     this.status = requireNonNull(status);
     this.metrics = requireNonNull(metrics);
     this.clock = requireNonNull(clock);
@@ -180,6 +197,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
         .onMessage(SotwRequest.class, this::onSotw)
         .onMessage(DeltaRequest.class, this::onDelta)
         .onMessage(ServicesUpdated.class, this::onServicesUpdated)
+        .onMessage(GetConfigDump.class, this::onGetConfigDump)
         .onMessage(Offered.class, this::onOffered)
         .onMessage(Heartbeat.class, h -> {
           reportConnected();
@@ -331,6 +349,8 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
           node.id(), mode, node.kind().wireName(), node.namespace(), node.clusterId(), node.network(),
           node.locality());
       metrics.proxiesConnected(node.kind().wireName(), 1);
+      connectedAtMillis = clock.millis();
+      streams.tell(new ProxyStreams.Register(node.id(), getContext().getSelf()));
       reportConnected();
       timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, ProxyEntity.HEARTBEAT);
       return Optional.empty();
@@ -382,15 +402,27 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   }
 
   private void onAck(TypeState t, String version, String nonce) {
+    long now = clock.millis();
     t.ackedVersion = version;
-    status.accept(node.id(), new ProxyEntity.Acked(t.typeUrl, version, nonce, clock.millis()));
+    t.ackedNonce = nonce;
+    t.ackedAtMillis = now;
+    t.nackedVersion = "";
+    t.nackedNonce = "";
+    t.nackError = "";
+    t.nackedAtMillis = 0;
+    status.accept(node.id(), new ProxyEntity.Acked(t.typeUrl, version, nonce, now));
   }
 
   private void onNack(TypeState t, String version, String nonce, String detail) {
     getContext().getLog().warn("proxy {}: NACK of {} version {}: {}; it keeps its last accepted config",
         node.id(), t.typeUrl, version, detail);
     metrics.nacked(TypeUrls.shortName(t.typeUrl));
-    status.accept(node.id(), new ProxyEntity.Nacked(t.typeUrl, version, nonce, detail, clock.millis()));
+    long now = clock.millis();
+    t.nackedVersion = version;
+    t.nackedNonce = nonce;
+    t.nackError = detail;
+    t.nackedAtMillis = now;
+    status.accept(node.id(), new ProxyEntity.Nacked(t.typeUrl, version, nonce, detail, now));
   }
 
   private Behavior<Command> fail(StreamError error) {
@@ -538,6 +570,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private void send(TypeState t, Object response) {
     busy = true;
     long now = clock.millis();
+    t.sentAtMillis = now;
     Long changedAt = pendingChangedAt.remove(t.typeUrl);
     String trigger = Optional.ofNullable(pendingTrigger.remove(t.typeUrl)).orElse("request");
     if (changedAt != null) {
@@ -553,6 +586,29 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     getContext().getLog().debug("proxy {}: sending {} version {} nonce {} ({} bytes, {})", node.id(),
         TypeUrls.shortName(t.typeUrl), t.lastVersion, t.lastNonce, bytes, trigger);
     getContext().pipeToSelf(output.offer(response), (done, failure) -> new Offered(failure));
+  }
+
+  // ---- config dump ------------------------------------------------------------------------
+
+  private Behavior<Command> onGetConfigDump(GetConfigDump g) {
+    if (node == null) {
+      // Not registered yet, so not asked by ProxyStreams; a direct asker learns nothing was sent.
+      getContext().getLog().debug("config dump asked before the proxy identified itself; nothing to dump");
+      return this;
+    }
+    List<StreamDump.TypeDump> dumps = new java.util.ArrayList<>();
+    for (TypeState t : orderedTypes()) {
+      StreamDump.Sent sent = t.lastNonce.isEmpty() ? StreamDump.Sent.NONE
+          : new StreamDump.Sent(t.lastVersion, t.lastNonce, t.sentAtMillis, List.copyOf(t.sent.values()), 0);
+      Optional<StreamDump.Ack> acked = t.ackedNonce.isEmpty() ? Optional.empty()
+          : Optional.of(new StreamDump.Ack(t.ackedVersion, t.ackedNonce, t.ackedAtMillis));
+      Optional<StreamDump.Nack> rejected = t.nackedNonce.isEmpty() ? Optional.empty()
+          : Optional.of(new StreamDump.Nack(t.nackedVersion, t.nackedNonce, t.nackError, t.nackedAtMillis));
+      dumps.add(new StreamDump.TypeDump(t.typeUrl, new StreamDump.Subscription(t.wildcard, List.copyOf(t.names), 0),
+          sent, acked, rejected));
+    }
+    g.replyTo().tell(new StreamDump(getContext().getSelf().path().name(), mode, node, connectedAtMillis, dumps));
+    return this;
   }
 
   private Behavior<Command> onOffered(Offered o) {

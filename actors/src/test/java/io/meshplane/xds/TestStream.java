@@ -31,8 +31,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * One {@link XdsConnection} under test with everything around it faked: the hub is a probe, the
- * output records every offered response on a probe (and can hold the transport back, like a slow
+ * One {@link XdsConnection} under test with everything around it faked: the hub and the node's
+ * stream registry are probes, the output records every offered response on a probe (and can hold the transport back, like a slow
  * proxy), and sync status is recorded in a list.
  */
 final class TestStream {
@@ -107,16 +107,18 @@ final class TestStream {
 
   final ActorRef<XdsConnection.Command> connection;
   final TestProbe<PushHub.Command> hub;
+  final TestProbe<ProxyStreams.Command> streams;
   final TestProbe<XdsConnection.Ack> acks;
   final FakeOutput output;
   final List<Reported> reports = new CopyOnWriteArrayList<>();
 
   private TestStream(ActorTestKit kit, XdsConnection.Mode mode) {
     hub = kit.createTestProbe(PushHub.Command.class);
+    streams = kit.createTestProbe(ProxyStreams.Command.class);
     acks = kit.createTestProbe(XdsConnection.Ack.class);
     output = new FakeOutput(kit.createTestProbe(Object.class));
     XdsConnection.StatusReporter reporter = (proxyId, cmd) -> reports.add(new Reported(proxyId, cmd));
-    connection = kit.spawn(XdsConnection.create(mode, output, hub.ref(), reporter, XdsMetrics.NOOP,
+    connection = kit.spawn(XdsConnection.create(mode, output, hub.ref(), streams.ref(), reporter, XdsMetrics.NOOP,
         Clock.fixed(NOW, ZoneOffset.UTC), "node-1"), "stream-" + STREAMS.incrementAndGet());
   }
 
@@ -163,6 +165,13 @@ final class TestStream {
 
   void expectNoResponse() {
     output.offers.expectNoMessage(QUIET);
+  }
+
+  /** What the stream last sent, as {@link ProxyStreams} would get it. */
+  StreamDump dump(ActorTestKit kit) {
+    TestProbe<StreamDump> replies = kit.createTestProbe(StreamDump.class);
+    connection.tell(new XdsConnection.GetConfigDump(replies.ref()));
+    return replies.receiveMessage();
   }
 
   <T extends ProxyEntity.Command> List<T> reported(Class<T> type) {

@@ -367,7 +367,7 @@ class XdsConnectionTest {
     var acks = testKit.createTestProbe(XdsConnection.Ack.class);
     var offers = testKit.createTestProbe(Object.class);
     var connection = testKit.spawn(XdsConnection.create(XdsConnection.Mode.SOTW, new TestStream.FakeOutput(offers),
-        hub.ref(), gate.ref(), (id, cmd) -> { }, XdsMetrics.NOOP, java.time.Clock.systemUTC(), "node-1"));
+        hub.ref(), testKit.createTestProbe(ProxyStreams.Command.class).ref(), gate.ref(), (id, cmd) -> { }, XdsMetrics.NOOP, java.time.Clock.systemUTC(), "node-1"));
 
     connection.tell(new XdsConnection.StreamStarted(acks.ref()));
 

@@ -32,7 +32,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The admin HTTP API of a node: {@code /metrics} (Prometheus text), {@code /healthz},
  * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}, fleet-wide
- * {@code /debug/proxy-status}), member clusters
+ * {@code /debug/proxy-status}, what one proxy was last sent: {@code /debug/config-dump/<id>}),
+ * member clusters
  * ({@code /debug/clusters}) and services ({@code /debug/services}).
  *
  * <p>Stateless but for the readiness flag; handlers run on Pekko HTTP's threads.
@@ -49,6 +50,7 @@ public final class AdminRoutes extends AllDirectives {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final ObjectMapper json = new ObjectMapper().registerModule(new Jdk8Module())
       .enable(SerializationFeature.INDENT_OUTPUT);
+  private final ConfigDumpJson configDumpJson = new ConfigDumpJson(json);
 
   public AdminRoutes(ActorSystem<?> system, PrometheusMetrics metrics, ActorRef<PushHub.Command> hub,
       Set<String> memberClusters, String nodeName) {
@@ -76,6 +78,8 @@ public final class AdminRoutes extends AllDirectives {
         pathPrefix("debug", () -> concat(
             path(PathMatchers.segment("proxies").slash(PathMatchers.segment()),
                 id -> get(() -> onSuccess(proxyStatus(id), this::jsonResponse))),
+            path(PathMatchers.segment("config-dump").slash(PathMatchers.segment()),
+                id -> get(() -> onSuccess(new ConfigDumpReport(system).dump(id), this::configDump))),
             path("clusters", () -> get(() -> onSuccess(clusters(), this::jsonResponse))),
             path("proxy-status", () -> get(() -> onSuccess(new ProxyStatusReport(system).rows()
                 .thenApply(rows -> (Object) rows), this::jsonResponse))),
@@ -89,6 +93,22 @@ public final class AdminRoutes extends AllDirectives {
     } catch (Exception e) {
       return complete(StatusCodes.INTERNAL_SERVER_ERROR, "cannot render: " + e.getMessage());
     }
+  }
+
+  /**
+   * 200 with the dump; 404 when every node answered and none serves the proxy; 503 when it was not
+   * found but some node did not answer (it may be there).
+   */
+  private Route configDump(ConfigDumpReport.Result result) {
+    if (result.found()) {
+      return jsonResponse(configDumpJson.render(result));
+    }
+    if (result.unanswered().isEmpty()) {
+      return complete(StatusCodes.NOT_FOUND, "proxy " + result.proxyId() + " is not connected to any node ("
+          + result.asked() + " asked)\n");
+    }
+    return complete(StatusCodes.SERVICE_UNAVAILABLE, "proxy " + result.proxyId() + " is not connected to any node "
+        + "that answered; no answer from " + String.join(", ", result.unanswered()) + "\n");
   }
 
   private CompletionStage<Object> proxyStatus(String id) {

@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +23,8 @@ public final class ProxyStatusCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--admin", paramLabel = "URL",
-      description = "Admin address of any node (default $MESHPLANE_ADMIN or http://127.0.0.1:15014).")
+  @Option(names = "--admin", paramLabel = "ADDRESS",
+      description = "Admin address of any node, host:port or URL (default $MESHPLANE_ADMIN or http://127.0.0.1:15014).")
   String admin;
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table (default) or json.")
@@ -42,20 +38,18 @@ public final class ProxyStatusCommand implements Callable<Integer> {
       err.println("meshplane proxy-status: -o " + output + " is not a format; expected table or json");
       return 2;
     }
-    String base = admin != null ? admin : System.getenv().getOrDefault("MESHPLANE_ADMIN", "http://127.0.0.1:15014");
     URI uri;
     try {
-      uri = URI.create(base.replaceAll("/+$", "") + "/debug/proxy-status");
+      uri = AdminClient.uri(admin, "/debug/proxy-status");
     } catch (IllegalArgumentException e) {
-      err.println("meshplane proxy-status: --admin " + base + " is not a URL; expected for example http://10.0.0.5:15014");
+      err.println("meshplane proxy-status: " + e.getMessage());
       return 2;
     }
     String body;
     try {
-      HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-          .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        err.println("meshplane proxy-status: " + uri + " answered " + r.statusCode() + ": " + r.body());
+      AdminClient.Answer r = AdminClient.get(uri);
+      if (r.status() != 200) {
+        err.println("meshplane proxy-status: " + uri + " answered " + r.status() + ": " + r.body());
         return 1;
       }
       body = r.body();
@@ -91,19 +85,6 @@ public final class ProxyStatusCommand implements Callable<Integer> {
           r.path("kind").asText(), r.path("namespace").asText(), t.path("CDS").asText(), t.path("LDS").asText(),
           t.path("EDS").asText(), t.path("RDS").asText()});
     }
-    int[] width = new int[lines.get(0).length];
-    for (String[] l : lines) {
-      for (int i = 0; i < l.length; i++) {
-        width[i] = Math.max(width[i], l[i].length());
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    for (String[] l : lines) {
-      for (int i = 0; i < l.length; i++) {
-        b.append(i == l.length - 1 ? l[i] : String.format("%-" + (width[i] + 2) + "s", l[i]));
-      }
-      b.append('\n');
-    }
-    return b.toString();
+    return TextTable.render(lines);
   }
 }

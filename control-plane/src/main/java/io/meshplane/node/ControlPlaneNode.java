@@ -16,6 +16,7 @@ import io.meshplane.registry.kube.KubeClients;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.AdmissionGate;
 import io.meshplane.xds.AdsServer;
+import io.meshplane.xds.ProxyStreams;
 import io.meshplane.xds.XdsConnection;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,7 +130,10 @@ public final class ControlPlaneNode implements AutoCloseable {
       ActorRef<AdmissionGate.Command> admission = system.systemActorOf(AdmissionGate.create(
           new AdmissionGate.Settings(settings.admissionRate(), settings.admissionBurst()), metrics),
           "xds-admission", Props.empty());
-      AdsServer ads = new AdsServer(system, hub, admission, status, metrics, clock, settings.nodeName());
+      ActorRef<ProxyStreams.Command> proxyStreams = system.systemActorOf(ProxyStreams.create(settings.nodeName()),
+          "proxy-streams", Props.empty());
+      AdsServer ads = new AdsServer(system, hub, proxyStreams, admission, status, metrics, clock,
+          settings.nodeName());
       ServerBinding xds = await(Http.get(system).newServerAt(settings.bindHost(), settings.xdsPort())
           .bind(AggregatedDiscoveryServiceHandlerFactory.create(ads, system)), "xDS gRPC server", settings.xdsPort());
       AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, settings.nodeName());

@@ -36,16 +36,19 @@ public final class AdsServer implements AggregatedDiscoveryService {
   private final ActorSystem<?> system;
   private final ActorRef<PushHub.Command> hub;
   private final ActorRef<AdmissionGate.Command> admission;
+  private final ActorRef<ProxyStreams.Command> proxyStreams;
   private final XdsConnection.StatusReporter status;
   private final XdsMetrics metrics;
   private final Clock clock;
   private final String nodeName;
   private final AtomicLong streams = new AtomicLong();
 
-  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, ActorRef<AdmissionGate.Command> admission,
-      XdsConnection.StatusReporter status, XdsMetrics metrics, Clock clock, String nodeName) {
+  public AdsServer(ActorSystem<?> system, ActorRef<PushHub.Command> hub, ActorRef<ProxyStreams.Command> proxyStreams,
+      ActorRef<AdmissionGate.Command> admission, XdsConnection.StatusReporter status, XdsMetrics metrics,
+      Clock clock, String nodeName) {
     this.system = system;
     this.hub = hub;
+    this.proxyStreams = proxyStreams;
     this.admission = admission;
     this.status = status;
     this.metrics = metrics;
@@ -83,7 +86,8 @@ public final class AdsServer implements AggregatedDiscoveryService {
   private ActorRef<XdsConnection.Command> spawn(XdsConnection.Mode mode, SourceQueueWithComplete<Object> queue,
       String prefix) {
     XdsOutput output = new QueueOutput(queue);
-    return system.systemActorOf(XdsConnection.create(mode, output, hub, admission, status, metrics, clock, nodeName),
+    return system.systemActorOf(
+        XdsConnection.create(mode, output, hub, proxyStreams, admission, status, metrics, clock, nodeName),
         "xds-" + prefix + "-" + streams.incrementAndGet(), Props.empty());
   }
 

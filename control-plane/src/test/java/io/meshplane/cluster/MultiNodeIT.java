@@ -2,9 +2,13 @@ package io.meshplane.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -39,7 +43,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three control-plane nodes in one Pekko cluster (in this JVM, sharing one real Cassandra and one
  * simulated Kubernetes cluster): a change watched on whichever node owns the member cluster
- * reaches proxies connected to every node, and any node answers for any proxy's status.
+ * reaches proxies connected to every node, and any node answers for any proxy's status and for
+ * what it was last sent (config dump).
  */
 class MultiNodeIT {
 
@@ -186,8 +191,101 @@ class MultiNodeIT {
     }
   }
 
-  static String http(ControlPlaneNode n, String path) throws Exception {
+  @Test
+  void config_dump_from_any_node_shows_what_a_proxy_on_another_node_received_and_its_ack_or_nack() throws Exception {
+    // A '/' in the id: it travels as one percent-encoded path segment.
+    String goodId = "dump/good";
+    try (AdsClient<DiscoveryRequest, DiscoveryResponse> good = AdsClient.sotw(channels.get(1));
+        AdsClient<DiscoveryRequest, DiscoveryResponse> nacker = AdsClient.sotw(channels.get(2))) {
+      good.send(DiscoveryRequest.newBuilder().setNode(node(goodId)).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+          .addResourceNames(CLA).build());
+      DiscoveryResponse received = good.next();
+      good.send(DiscoveryRequest.newBuilder().setTypeUrl(received.getTypeUrl()).setVersionInfo(received.getVersionInfo())
+          .setResponseNonce(received.getNonce()).addResourceNames(CLA).build());
+
+      nacker.send(DiscoveryRequest.newBuilder().setNode(node("dump-nacker")).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+          .addResourceNames(CLA).build());
+      DiscoveryResponse rejected = nacker.next();
+      nacker.send(DiscoveryRequest.newBuilder().setTypeUrl(rejected.getTypeUrl()).setResponseNonce(rejected.getNonce())
+          .addResourceNames(CLA).setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3)
+              .setMessage("endpoint rejected by the dump test")).build());
+
+      // Node 0 serves neither proxy: it asks every node's streams.
+      String goodPath = "/debug/config-dump/dump%2Fgood";
+      JsonNode eds = awaitConfig(nodes.get(0), goodPath, "ACKED");
+      JsonNode dump = new ObjectMapper().readTree(get(nodes.get(0), goodPath).body());
+      assertThat(dump.path("proxy").asText()).isEqualTo(goodId);
+      assertThat(dump.path("streams")).hasSize(1);
+      assertThat(dump.path("streams").get(0).path("servingNode").asText()).isEqualTo(nodes.get(1).settings().nodeName());
+      assertThat(dump.path("streams").get(0).path("mode").asText()).isEqualTo("SOTW");
+      assertThat(eds.path("versionInfo").asText()).isEqualTo(received.getVersionInfo());
+      assertThat(eds.path("nonce").asText()).isEqualTo(received.getNonce());
+      assertThat(eds.path("ackedVersion").asText()).isEqualTo(received.getVersionInfo());
+      assertThat(eds.path("subscription").path("names").get(0).asText()).isEqualTo(CLA);
+      assertThat(eds.path("resources")).hasSize(1);
+      JsonNode resource = eds.path("resources").get(0);
+      assertThat(resource.path("name").asText()).isEqualTo(CLA);
+      // The dumped resource is the very ClusterLoadAssignment the client received.
+      ObjectNode body = ((ObjectNode) resource.path("resource")).deepCopy();
+      assertThat(body.remove("@type").asText()).isEqualTo(TypeUrls.CLUSTER_LOAD_ASSIGNMENT);
+      ClusterLoadAssignment.Builder dumped = ClusterLoadAssignment.newBuilder();
+      JsonFormat.parser().merge(body.toString(), dumped);
+      assertThat(dumped.build()).isEqualTo(ClusterLoadAssignment.parseFrom(received.getResources(0).getValue()));
+      TreeSet<String> dumpedAddresses = new TreeSet<>();
+      body.findValues("socketAddress").forEach(a -> dumpedAddresses.add(a.path("address").asText()));
+      assertThat(dumpedAddresses).isEqualTo(addresses(received)).isNotEmpty();
+
+      JsonNode nacked = awaitConfig(nodes.get(0), "/debug/config-dump/dump-nacker", "NACKED");
+      assertThat(nacked.path("nack").path("error").asText()).isEqualTo("endpoint rejected by the dump test");
+      assertThat(nacked.path("nack").path("versionInfo").asText()).isEqualTo(rejected.getVersionInfo());
+      assertThat(nacked.has("ackedVersion")).isFalse();
+      assertThat(get(nodes.get(1), "/debug/config-dump/dump-nacker").body())
+          .contains(nodes.get(2).settings().nodeName());
+
+      HttpResponse<String> unknown = get(nodes.get(0), "/debug/config-dump/nobody-here");
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(unknown.body()).contains("proxy nobody-here is not connected to any node");
+
+      String admin = "127.0.0.1:" + nodes.get(0).adminPort();
+      java.io.StringWriter out = new java.io.StringWriter();
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cli = io.meshplane.cli.Main.commandLine();
+      cli.setOut(new java.io.PrintWriter(out));
+      cli.setErr(new java.io.PrintWriter(err));
+      assertThat(cli.execute("config-dump", goodId, "--admin", admin, "-o", "summary")).as(err.toString()).isZero();
+      String line = out.toString().lines().filter(l -> l.contains("EDS")).findFirst().orElseThrow();
+      assertThat(line).startsWith(nodes.get(1).settings().nodeName()).contains("ACKED")
+          .contains(received.getVersionInfo());
+      assertThat(cli.execute("config-dump", "nobody-here", "--admin", admin)).isEqualTo(1);
+      assertThat(err.toString()).contains("proxy nobody-here is not connected to any node");
+    }
+  }
+
+  /** The EDS config of the first stream of a dump, once the node answers with it in {@code status}. */
+  static JsonNode awaitConfig(ControlPlaneNode n, String path, String status) {
+    JsonNode[] eds = new JsonNode[1];
+    Awaitility.await(path + " " + status).atMost(Duration.ofSeconds(20)).until(() -> {
+      HttpResponse<String> r = get(n, path);
+      if (r.statusCode() != 200) {
+        return false;
+      }
+      for (JsonNode c : new ObjectMapper().readTree(r.body()).path("streams").get(0).path("configs")) {
+        if (c.path("type").asText().equals("EDS") && c.path("status").asText().equals(status)) {
+          eds[0] = c;
+          return true;
+        }
+      }
+      return false;
+    });
+    return eds[0];
+  }
+
+  static HttpResponse<String> get(ControlPlaneNode n, String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort()
-        + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String http(ControlPlaneNode n, String path) throws Exception {
+    return get(n, path).body();
   }
 }

@@ -8,16 +8,19 @@ import io.meshplane.proto.v1.ClusterWatchGetCatalog;
 import io.meshplane.proto.v1.ClusterWatchGetStatus;
 import io.meshplane.proto.v1.ClusterWatchStatus;
 import io.meshplane.proto.v1.ProxyAcked;
+import io.meshplane.proto.v1.ProxyConfigDump;
 import io.meshplane.proto.v1.ProxyConnected;
 import io.meshplane.proto.v1.ProxyDisconnected;
 import io.meshplane.proto.v1.ProxyGetStatus;
 import io.meshplane.proto.v1.ProxyNacked;
 import io.meshplane.proto.v1.ProxySent;
 import io.meshplane.proto.v1.ProxyStatus;
+import io.meshplane.proto.v1.ProxyStreamsGetConfigDump;
 import io.meshplane.proto.v1.ServiceGet;
 import io.meshplane.proto.v1.ServiceReplaceShare;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.ProxyStreams;
 import java.io.NotSerializableException;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -26,14 +29,15 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Pekko serializer for every Meshplane message that crosses control-plane nodes: the public
- * commands and replies of the Service, ClusterWatch and Proxy entities and the
- * {@link ServiceEntity.ServiceChanged} of the service-changes topic, written as the protobuf
+ * commands and replies of the Service, ClusterWatch and Proxy entities, the
+ * {@link ServiceEntity.ServiceChanged} of the service-changes topic and the config-dump request
+ * and reply of a node's {@link ProxyStreams}, written as the protobuf
  * messages of {@code meshplane/v1/messages.proto} (mapped by {@link MessageProtos}) under short
  * manifests that never change. Bound in this module's {@code reference.conf}; a
  * {@link io.meshplane.model.ServiceState} reply goes through {@link MeshplaneEventSerializer}.
  *
  * <p>The entities' self-only commands (ClusterWatch's registry reports and retries, the Proxy
- * entity's {@code Forget}) have no schema: serializing one is a programming error and throws
+ * entity's {@code Forget}) and the node-local {@link ProxyStreams.Register} have no schema: serializing one is a programming error and throws
  * {@link IllegalArgumentException}. Stateless apart from the system's {@link ActorRefResolver};
  * thread-safe, called from Artery's and the actors' threads.
  */
@@ -57,6 +61,8 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
   static final String PROXY_NACKED = "PN";
   static final String PROXY_GET_STATUS = "PGS";
   static final String PROXY_STATUS = "PST";
+  static final String STREAMS_GET_CONFIG_DUMP = "XGCD";
+  static final String STREAMS_CONFIG_DUMP = "XCD";
 
   private final ExtendedActorSystem system;
   private volatile MessageProtos protos;
@@ -103,6 +109,10 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return PROXY_GET_STATUS;
     } else if (o instanceof ProxyEntity.Status) {
       return PROXY_STATUS;
+    } else if (o instanceof ProxyStreams.GetConfigDump) {
+      return STREAMS_GET_CONFIG_DUMP;
+    } else if (o instanceof ProxyStreams.ConfigDump) {
+      return STREAMS_CONFIG_DUMP;
     }
     throw unsupported(o);
   }
@@ -139,6 +149,10 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return protos().toProto(m).toByteArray();
     } else if (o instanceof ProxyEntity.Status m) {
       return MessageProtos.toProto(m).toByteArray();
+    } else if (o instanceof ProxyStreams.GetConfigDump m) {
+      return protos().toProto(m).toByteArray();
+    } else if (o instanceof ProxyStreams.ConfigDump m) {
+      return MessageProtos.toProto(m).toByteArray();
     }
     throw unsupported(o);
   }
@@ -165,9 +179,11 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
         case PROXY_NACKED -> MessageProtos.fromProto(ProxyNacked.parseFrom(bytes));
         case PROXY_GET_STATUS -> protos().fromProto(ProxyGetStatus.parseFrom(bytes));
         case PROXY_STATUS -> MessageProtos.fromProto(ProxyStatus.parseFrom(bytes));
+        case STREAMS_GET_CONFIG_DUMP -> protos().fromProto(ProxyStreamsGetConfigDump.parseFrom(bytes));
+        case STREAMS_CONFIG_DUMP -> MessageProtos.fromProto(ProxyConfigDump.parseFrom(bytes));
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for "
             + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SRS, SG, SC, CWE, CWGS, CWGC, "
-            + "CWC, CWST, PC, PD, PS, PA, PN, PGS, PST: sent by a newer Meshplane?");
+            + "CWC, CWST, PC, PD, PS, PA, PN, PGS, PST, XGCD, XCD: sent by a newer Meshplane?");
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException | NullPointerException e) {
       NotSerializableException failure = new NotSerializableException("cannot read a '" + manifest
@@ -189,6 +205,11 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
 
   private IllegalArgumentException unsupported(Object o) {
     String type = o == null ? "null" : o.getClass().getName();
+    if (o instanceof ProxyStreams.Register) {
+      return new IllegalArgumentException(type + " is sent by a stream to its own node's ProxyStreams and never "
+          + "crosses nodes, so it has no schema in meshplane/v1/messages.proto; " + getClass().getName()
+          + " serializes only ProxyStreams' GetConfigDump and ConfigDump");
+    }
     if (o instanceof ServiceEntity.Command || o instanceof ClusterWatch.Command || o instanceof ProxyEntity.Command) {
       return new IllegalArgumentException(type + " is sent only by an entity to itself and never crosses nodes, "
           + "so it has no schema in meshplane/v1/messages.proto; " + getClass().getName()

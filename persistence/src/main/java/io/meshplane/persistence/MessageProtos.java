@@ -8,17 +8,31 @@ import io.meshplane.proto.v1.ClusterWatchGetCatalog;
 import io.meshplane.proto.v1.ClusterWatchGetStatus;
 import io.meshplane.proto.v1.ClusterWatchStatus;
 import io.meshplane.proto.v1.ProxyAcked;
+import io.meshplane.proto.v1.ProxyConfigDump;
 import io.meshplane.proto.v1.ProxyConnected;
 import io.meshplane.proto.v1.ProxyDisconnected;
 import io.meshplane.proto.v1.ProxyGetStatus;
 import io.meshplane.proto.v1.ProxyNacked;
 import io.meshplane.proto.v1.ProxySent;
 import io.meshplane.proto.v1.ProxyStatus;
+import io.meshplane.proto.v1.ProxyStreamsGetConfigDump;
 import io.meshplane.proto.v1.ProxyTypeStatus;
 import io.meshplane.proto.v1.ServiceGet;
 import io.meshplane.proto.v1.ServiceReplaceShare;
+import io.meshplane.proto.v1.XdsAck;
+import io.meshplane.proto.v1.XdsMode;
+import io.meshplane.proto.v1.XdsNack;
+import io.meshplane.proto.v1.XdsResource;
+import io.meshplane.proto.v1.XdsStreamDump;
+import io.meshplane.proto.v1.XdsTypeDump;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.ProxyStreams;
+import io.meshplane.xds.StreamDump;
+import io.meshplane.xds.XdsConnection;
+import io.meshplane.xds.generator.Resource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -28,7 +42,8 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 
 /**
  * The one place where the messages that cross control-plane nodes (the Service, ClusterWatch and
- * Proxy entities' commands and replies, and {@link ServiceEntity.ServiceChanged}) map to and from
+ * Proxy entities' commands and replies, {@link ServiceEntity.ServiceChanged}, and a node's
+ * {@link ProxyStreams} config dumps) map to and from
  * their protobuf schemas ({@code proto/meshplane/v1/messages.proto}). Model records go through
  * {@link ModelProtos}. Actor references become strings in Pekko's serialization format; sets are
  * written sorted, so equal messages give equal bytes.
@@ -255,6 +270,86 @@ final class MessageProtos {
       default -> throw new IllegalArgumentException("proxy kind " + kind + " is unknown to this version; "
           + "expected PROXY_KIND_SIDECAR, PROXY_KIND_PROXYLESS or PROXY_KIND_GATEWAY");
     };
+  }
+
+  // ---- xDS streams of a node (config dump) ----
+
+  ProxyStreamsGetConfigDump toProto(ProxyStreams.GetConfigDump cmd) {
+    return ProxyStreamsGetConfigDump.newBuilder()
+        .setProxyId(cmd.proxyId())
+        .setMaxResourceBytes(cmd.maxResourceBytes())
+        .setReplyTo(ref(cmd.replyTo()))
+        .build();
+  }
+
+  ProxyStreams.GetConfigDump fromProto(ProxyStreamsGetConfigDump proto) {
+    return new ProxyStreams.GetConfigDump(proto.getProxyId(), proto.getMaxResourceBytes(),
+        resolve(proto.getReplyTo(), "ProxyStreamsGetConfigDump"));
+  }
+
+  static ProxyConfigDump toProto(ProxyStreams.ConfigDump dump) {
+    ProxyConfigDump.Builder b = ProxyConfigDump.newBuilder()
+        .setServingNode(dump.servingNode())
+        .setProxyId(dump.proxyId());
+    dump.streams().forEach(s -> b.addStreams(toProto(s)));
+    return b.build();
+  }
+
+  static ProxyStreams.ConfigDump fromProto(ProxyConfigDump proto) {
+    return new ProxyStreams.ConfigDump(proto.getServingNode(), proto.getProxyId(),
+        proto.getStreamsList().stream().map(MessageProtos::fromProto).toList());
+  }
+
+  static XdsStreamDump toProto(StreamDump dump) {
+    XdsStreamDump.Builder b = XdsStreamDump.newBuilder()
+        .setStream(dump.stream())
+        .setMode(switch (dump.mode()) {
+          case SOTW -> XdsMode.XDS_MODE_SOTW;
+          case DELTA -> XdsMode.XDS_MODE_DELTA;
+        })
+        .setNode(toProto(dump.node()))
+        .setConnectedAtMillis(dump.connectedAtMillis());
+    for (StreamDump.TypeDump t : dump.types()) {
+      XdsTypeDump.Builder tb = XdsTypeDump.newBuilder()
+          .setTypeUrl(t.typeUrl())
+          .setWildcard(t.subscription().wildcard())
+          .addAllNames(t.subscription().names())
+          .setOmittedNames(t.subscription().omitted())
+          .setVersion(t.sent().version())
+          .setNonce(t.sent().nonce())
+          .setSentAtMillis(t.sent().atMillis())
+          .setOmittedResources(t.sent().omitted());
+      t.sent().resources().forEach(r -> tb.addResources(XdsResource.newBuilder()
+          .setName(r.name()).setVersion(r.version()).setBody(r.body())));
+      t.acked().ifPresent(a -> tb.setAcked(XdsAck.newBuilder()
+          .setVersion(a.version()).setNonce(a.nonce()).setAtMillis(a.atMillis())));
+      t.rejected().ifPresent(n -> tb.setRejected(XdsNack.newBuilder()
+          .setVersion(n.version()).setNonce(n.nonce()).setError(n.error()).setAtMillis(n.atMillis())));
+      b.addTypes(tb);
+    }
+    return b.build();
+  }
+
+  static StreamDump fromProto(XdsStreamDump proto) {
+    XdsConnection.Mode mode = switch (proto.getMode()) {
+      case XDS_MODE_SOTW -> XdsConnection.Mode.SOTW;
+      case XDS_MODE_DELTA -> XdsConnection.Mode.DELTA;
+      default -> throw new IllegalArgumentException("xDS mode " + proto.getMode() + " is unknown to this version; "
+          + "expected XDS_MODE_SOTW or XDS_MODE_DELTA");
+    };
+    List<StreamDump.TypeDump> types = new ArrayList<>();
+    for (XdsTypeDump t : proto.getTypesList()) {
+      List<Resource> resources = t.getResourcesList().stream()
+          .map(r -> new Resource(r.getName(), r.getBody().getTypeUrl(), r.getBody(), r.getVersion())).toList();
+      types.add(new StreamDump.TypeDump(t.getTypeUrl(),
+          new StreamDump.Subscription(t.getWildcard(), t.getNamesList(), t.getOmittedNames()),
+          new StreamDump.Sent(t.getVersion(), t.getNonce(), t.getSentAtMillis(), resources, t.getOmittedResources()),
+          t.hasAcked() ? Optional.of(new StreamDump.Ack(t.getAcked().getVersion(), t.getAcked().getNonce(),
+              t.getAcked().getAtMillis())) : Optional.empty(),
+          t.hasRejected() ? Optional.of(new StreamDump.Nack(t.getRejected().getVersion(), t.getRejected().getNonce(),
+              t.getRejected().getError(), t.getRejected().getAtMillis())) : Optional.empty()));
+    }
+    return new StreamDump(proto.getStream(), mode, fromProto(proto.getNode()), proto.getConnectedAtMillis(), types);
   }
 
   // ---- actor references ----

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshplane.cluster.ClusterWatch;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Locality;
@@ -14,6 +19,10 @@ import io.meshplane.model.ServiceState;
 import io.meshplane.proto.v1.ProxyStatus;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.service.ServiceEntity;
+import io.meshplane.xds.ProxyStreams;
+import io.meshplane.xds.StreamDump;
+import io.meshplane.xds.XdsConnection;
+import io.meshplane.xds.generator.Resource;
 import java.io.NotSerializableException;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,6 +35,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -74,6 +84,32 @@ class MessageSerializerTest {
             "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
             new ProxyEntity.TypeStatus("v3", "n-4", 10, "", 0, "", "")),
         Set.of("node-2/s-9", "node-1/s-3"));
+  }
+
+  static final String EDS = "outbound|8080||reviews.bookinfo.svc.cluster.local";
+
+  static Resource endpoints(String address) {
+    return Resource.of(EDS, ClusterLoadAssignment.newBuilder().setClusterName(EDS)
+        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
+            .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(Address.newBuilder()
+                .setSocketAddress(SocketAddress.newBuilder().setAddress(address).setPortValue(8080)))))).build());
+  }
+
+  /** A SotW stream that was sent EDS (acknowledged, then a rejected version) and waits for CDS. */
+  static StreamDump streamDump(String stream) {
+    StreamDump.TypeDump eds = new StreamDump.TypeDump("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+        new StreamDump.Subscription(false, List.of(EDS), 2),
+        new StreamDump.Sent("v2", "n-2", 1_700_000_000_200L, List.of(endpoints("10.0.0.7")), 3),
+        Optional.of(new StreamDump.Ack("v1", "n-1", 1_700_000_000_150L)),
+        Optional.of(new StreamDump.Nack("v2", "n-2", "endpoint 10.0.0.7 rejected", 1_700_000_000_250L)));
+    StreamDump.TypeDump cds = new StreamDump.TypeDump("type.googleapis.com/envoy.config.cluster.v3.Cluster",
+        new StreamDump.Subscription(true, List.of(), 0), StreamDump.Sent.NONE, Optional.empty(), Optional.empty());
+    return new StreamDump(stream, XdsConnection.Mode.SOTW, proxyNode(), 1_700_000_000_100L, List.of(cds, eds));
+  }
+
+  static ProxyStreams.ConfigDump configDump() {
+    return new ProxyStreams.ConfigDump("node-2", "ingress-1", List.of(streamDump("xds-sotw-1"),
+        new StreamDump("xds-delta-2", XdsConnection.Mode.DELTA, proxyNode(), 0, List.of())));
   }
 
   /** Serializes through the extension, so the reference.conf binding is what is exercised. */
@@ -158,6 +194,47 @@ class MessageSerializerTest {
   }
 
   @Test
+  void config_dump_request_and_reply_round_trip_with_their_resources() throws Exception {
+    ProxyStreams.ConfigDump dump = configDump();
+    ProxyStreams.ConfigDump back = (ProxyStreams.ConfigDump) roundTrip(dump);
+    assertThat(back).isEqualTo(dump);
+    Resource sent = back.streams().get(0).types().get(1).sent().resources().get(0);
+    assertThat(sent.body().getTypeUrl()).isEqualTo("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
+    assertThat(ClusterLoadAssignment.parseFrom(sent.body().getValue()).getEndpoints(0).getLbEndpoints(0)
+        .getEndpoint().getAddress().getSocketAddress().getAddress()).isEqualTo("10.0.0.7");
+    ProxyStreams.ConfigDump none = new ProxyStreams.ConfigDump("node-1", "nobody", List.of());
+    assertThat(roundTrip(none)).isEqualTo(none);
+
+    TestProbe<ProxyStreams.ConfigDump> dumps = kit.createTestProbe();
+    ProxyStreams.GetConfigDump get = new ProxyStreams.GetConfigDump("ingress-1", 196_608, dumps.ref());
+    ProxyStreams.GetConfigDump getBack = (ProxyStreams.GetConfigDump) roundTrip(get);
+    assertThat(getBack).isEqualTo(get);
+    getBack.replyTo().tell(dump);
+    assertThat(dumps.receiveMessage()).isEqualTo(dump);
+  }
+
+  @Test
+  void a_stream_registration_never_crosses_nodes() {
+    TestProbe<XdsConnection.Command> stream = kit.createTestProbe();
+    ProxyStreams.Register register = new ProxyStreams.Register("p", stream.ref());
+    assertThat(serialization.findSerializerFor(register).identifier()).isEqualTo(MeshplaneMessageSerializer.IDENTIFIER);
+    assertThatThrownBy(() -> serializer().toBinary(register))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ProxyStreams$Register")
+        .hasMessageContaining("never crosses nodes");
+  }
+
+  @Test
+  void an_unknown_xds_mode_fails_as_not_serializable() {
+    byte[] newerMode = io.meshplane.proto.v1.ProxyConfigDump.newBuilder().setServingNode("n").setProxyId("p")
+        .addStreams(io.meshplane.proto.v1.XdsStreamDump.newBuilder().setStream("s").setModeValue(7)
+            .setNode(MessageProtos.toProto(proxyNode()))).build().toByteArray();
+    assertThatThrownBy(() -> serializer().fromBinary(newerMode, "XCD"))
+        .isInstanceOf(NotSerializableException.class)
+        .hasMessageContaining("unknown to this version");
+  }
+
+  @Test
   void status_bytes_are_the_schema_message_with_sorted_streams() throws Exception {
     ProxyStatus proto = ProxyStatus.parseFrom(serializer().toBinary(proxyStatus(Optional.of(proxyNode()))));
     assertThat(proto.getStreamsList()).containsExactly("node-1/s-3", "node-2/s-9");
@@ -186,7 +263,9 @@ class MessageSerializerTest {
         Map.entry("PA", new ProxyEntity.Acked("t", "v", "n", 0)),
         Map.entry("PN", new ProxyEntity.Nacked("t", "v", "n", "e", 0)),
         Map.entry("PGS", new ProxyEntity.GetStatus(ref.narrow())),
-        Map.entry("PST", proxyStatus(Optional.empty())));
+        Map.entry("PST", proxyStatus(Optional.empty())),
+        Map.entry("XGCD", new ProxyStreams.GetConfigDump("p", 0, ref.narrow())),
+        Map.entry("XCD", new ProxyStreams.ConfigDump("n", "p", List.of())));
     assertThat(s.identifier()).isEqualTo(7412);
     expected.forEach((manifest, message) ->
         assertThat(s.manifest(message)).as(message.getClass().getName()).isEqualTo(manifest));
@@ -305,6 +384,18 @@ class MessageSerializerTest {
       assertThat(status.lastSeenMillis()).isEqualTo(102);
       assertThat(status.types().get("type.googleapis.com/envoy.config.listener.v3.Listener").lastError())
           .isEqualTo("bad filter");
+
+      // A node's config dump: the request and the reply cross nodes; the stream's own leg is local.
+      ActorRef<ProxyStreams.Command> streams = serializing.spawn(ProxyStreams.create("node-2"));
+      StreamDump stream = streamDump("xds-sotw-1");
+      streams.tell(new ProxyStreams.Register("ingress-1", serializing.spawn(Behaviors.receive(XdsConnection.Command.class)
+          .onMessage(XdsConnection.GetConfigDump.class, g -> {
+            g.replyTo().tell(stream);
+            return Behaviors.same();
+          }).build())));
+      TestProbe<ProxyStreams.ConfigDump> dumps = serializing.createTestProbe();
+      streams.tell(new ProxyStreams.GetConfigDump("ingress-1", 0, dumps.ref()));
+      assertThat(dumps.receiveMessage()).isEqualTo(new ProxyStreams.ConfigDump("node-2", "ingress-1", List.of(stream)));
     } finally {
       serializing.shutdownTestKit();
     }
