@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -33,8 +36,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * The admin HTTP API of a node: {@code /metrics} (Prometheus text), {@code /healthz},
  * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}, fleet-wide
  * {@code /debug/proxy-status}, what one proxy was last sent: {@code /debug/config-dump/<id>}),
- * member clusters
- * ({@code /debug/clusters}) and services ({@code /debug/services}).
+ * member clusters ({@code /debug/clusters}), services ({@code /debug/services}) and this node's
+ * view of the Pekko cluster ({@code /debug/members}).
  *
  * <p>Stateless but for the readiness flag; handlers run on Pekko HTTP's threads.
  */
@@ -81,6 +84,7 @@ public final class AdminRoutes extends AllDirectives {
             path(PathMatchers.segment("config-dump").slash(PathMatchers.segment()),
                 id -> get(() -> onSuccess(new ConfigDumpReport(system).dump(id), this::configDump))),
             path("clusters", () -> get(() -> onSuccess(clusters(), this::jsonResponse))),
+            path("members", () -> get(() -> jsonResponse(members()))),
             path("proxy-status", () -> get(() -> onSuccess(new ProxyStatusReport(system).rows()
                 .thenApply(rows -> (Object) rows), this::jsonResponse))),
             path("services", () -> get(() -> onSuccess(services(), this::jsonResponse))))));
@@ -130,6 +134,28 @@ public final class AdminRoutes extends AllDirectives {
       out.put("clusters", asks.stream().map(CompletableFuture::join).toList());
       return out;
     });
+  }
+
+  /** This node's view of the Pekko cluster: who is a member, in which state, who leads. */
+  private Map<String, Object> members() {
+    Cluster cluster = Cluster.get(system);
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    List<Map<String, Object>> members = new ArrayList<>();
+    for (Member m : state.getMembers()) {
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("address", m.address().toString());
+      v.put("status", m.status().toString());
+      v.put("dataCenter", m.dataCenter());
+      v.put("reachable", !state.getUnreachable().contains(m));
+      members.add(v);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("node", nodeName);
+    out.put("self", cluster.selfMember().address().toString());
+    out.put("selfStatus", cluster.selfMember().status().toString());
+    out.put("leader", state.getLeader() == null ? "" : state.getLeader().toString());
+    out.put("members", members);
+    return out;
   }
 
   private CompletionStage<Object> services() {

@@ -90,6 +90,38 @@ public final class RunCommand implements Callable<Integer> {
       description = "A seed node of the Pekko cluster; repeatable. None: this node forms its own cluster.")
   List<String> seedNodes;
 
+  @Option(names = "--join", paramLabel = "seed-nodes|bootstrap",
+      description = "How this node joins the Pekko cluster: seed-nodes (the --seed-node list; default) or "
+          + "bootstrap (Pekko Cluster Bootstrap through --discovery).")
+  String join;
+
+  @Option(names = "--discovery", paramLabel = "config|kubernetes-api",
+      description = "With --join bootstrap, how nodes find each other: config (the --contact-point list; "
+          + "default) or kubernetes-api (pods matching --pod-label-selector in this pod's namespace).")
+  String discovery;
+
+  @Option(names = "--contact-point", paramLabel = "HOST:PORT",
+      description = "Management address of a node, for --discovery config; repeatable. List every node, "
+          + "this one included.")
+  List<String> contactPoints;
+
+  @Option(names = "--required-contact-points", paramLabel = "N",
+      description = "How many nodes bootstrap must find before a new cluster forms (default: all contact "
+          + "points; required with kubernetes-api: the number of replicas).")
+  Integer requiredContactPoints;
+
+  @Option(names = "--management-port",
+      description = "Pekko Management HTTP port, served with --join bootstrap (default 7626).")
+  Integer managementPort;
+
+  @Option(names = "--service-name", description = "Name under which bootstrap discovers the nodes (default meshplane).")
+  String serviceName;
+
+  @Option(names = "--pod-label-selector", paramLabel = "SELECTOR",
+      description = "Label selector of the control plane's pods, for --discovery kubernetes-api; %%s stands for "
+          + "the service name (default app=%%s).")
+  String podLabelSelector;
+
   @Override
   public Integer call() {
     NodeSettings settings;
@@ -132,6 +164,12 @@ public final class RunCommand implements Callable<Integer> {
     putPath(o, env, "cassandra.embedded.native-port", "CASSANDRA_PORT", cassandraPort);
     putPath(o, env, "remoting.host", "REMOTING_HOST", remotingHost);
     putPath(o, env, "remoting.port", "REMOTING_PORT", remotingPort);
+    put(o, env, "join", join);
+    putPath(o, env, "management.port", "MANAGEMENT_PORT", managementPort);
+    putPath(o, env, "bootstrap.discovery", "DISCOVERY", discovery);
+    putPath(o, env, "bootstrap.required-contact-points", "REQUIRED_CONTACT_POINTS", requiredContactPoints);
+    putPath(o, env, "bootstrap.service-name", "SERVICE_NAME", serviceName);
+    putPath(o, env, "bootstrap.kubernetes.pod-label-selector", "POD_LABEL_SELECTOR", podLabelSelector);
     String cps = cassandra != null ? cassandra : env.get("MESHPLANE_CASSANDRA");
     if (cps != null && !cps.isBlank()) {
       o.put("meshplane.cassandra.contact-points", Arrays.stream(cps.split(",")).map(String::trim).toList());
@@ -141,6 +179,7 @@ public final class RunCommand implements Callable<Integer> {
     if (seeds != null) {
       o.put("meshplane.seed-nodes", seeds);
     }
+    putList(o, env, "bootstrap.contact-points", "CONTACT_POINTS", contactPoints);
     Config file = ConfigFactory.empty();
     Path cfg = configFile != null ? configFile
         : env.containsKey("MESHPLANE_CONFIG") ? Path.of(env.get("MESHPLANE_CONFIG")) : null;
@@ -157,6 +196,18 @@ public final class RunCommand implements Callable<Integer> {
     return ConfigFactory.parseMap(o).withFallback(file)
         .withFallback(ConfigFactory.parseResources("meshplane.conf"))
         .withFallback(ConfigFactory.load()).resolve();
+  }
+
+  /** A repeatable flag, or a comma-separated environment variable. */
+  private static void putList(Map<String, Object> o, Map<String, String> env, String path, String envSuffix,
+      List<String> flag) {
+    String fromEnv = env.get("MESHPLANE_" + envSuffix);
+    List<String> v = flag != null ? flag
+        : fromEnv != null ? Arrays.stream(fromEnv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList()
+        : null;
+    if (v != null) {
+      o.put("meshplane." + path, v);
+    }
   }
 
   private static void put(Map<String, Object> o, Map<String, String> env, String key, Object flag) {

@@ -1,5 +1,7 @@
 package io.meshplane.config;
 
+import static java.util.Objects.requireNonNull;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.meshplane.model.InvalidInputException;
@@ -29,7 +31,7 @@ public record NodeSettings(
     int embeddedCassandraPort,
     String remotingHost,
     int remotingPort,
-    List<String> seedNodes,
+    ClusterJoin join,
     Duration quietWindow,
     Duration maxDelay,
     int admissionRate,
@@ -40,7 +42,7 @@ public record NodeSettings(
 
   public NodeSettings {
     cassandraContactPoints = List.copyOf(cassandraContactPoints);
-    seedNodes = List.copyOf(seedNodes);
+    requireNonNull(join);
   }
 
   /** Whether no Cassandra was configured and a local one must be started. */
@@ -68,12 +70,14 @@ public record NodeSettings(
         }
       }
       String kubeconfig = c.getString("kubeconfig").trim();
+      String bindHost = c.getString("bind-host");
+      ClusterJoin join = ClusterJoin.from(c, c.getString("remoting.host"), bindHost);
       return new NodeSettings(nodeName, clusterId, name(c, "network"), optionalName(c, "region"),
           optionalName(c, "zone"), kubeconfig.isEmpty() ? Optional.empty() : Optional.of(Path.of(kubeconfig)),
-          c.getString("bind-host"), xdsPort, port(c, "admin.port", false), contactPoints,
+          bindHost, xdsPort, port(c, "admin.port", false), contactPoints,
           c.getString("cassandra.local-datacenter"), Path.of(c.getString("cassandra.embedded.data-dir")),
           port(c, "cassandra.embedded.native-port", false), c.getString("remoting.host"),
-          port(c, "remoting.port", true), c.getStringList("seed-nodes"), duration(c, "push.quiet-window"),
+          port(c, "remoting.port", true), join, duration(c, "push.quiet-window"),
           duration(c, "push.max-delay"), positive(c, "xds.admission.rate"),
           positive(c, "xds.admission.burst"));
     } catch (ConfigException e) {
@@ -81,7 +85,7 @@ public record NodeSettings(
     }
   }
 
-  private static String name(Config c, String path) {
+  static String name(Config c, String path) {
     String v = c.getString(path).trim();
     if (!NAME.matcher(v).matches()) {
       throw new InvalidInputException("meshplane." + path + ": '" + v + "' is not a valid name; expected letters, "
@@ -94,7 +98,7 @@ public record NodeSettings(
     return c.getString(path).isBlank() ? "" : name(c, path);
   }
 
-  private static int port(Config c, String path, boolean zeroAllowed) {
+  static int port(Config c, String path, boolean zeroAllowed) {
     int v;
     try {
       v = c.getInt(path);

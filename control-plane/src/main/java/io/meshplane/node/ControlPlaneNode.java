@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceHandle
 import io.meshplane.admin.AdminRoutes;
 import io.meshplane.admin.PrometheusMetrics;
 import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.config.ClusterJoin;
 import io.meshplane.config.NodeSettings;
 import io.meshplane.persistence.CassandraSchema;
 import io.meshplane.persistence.LocalCassandra;
@@ -37,12 +38,15 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One running control-plane node: Cassandra (given, or a local one), the Pekko cluster member
- * with its sharded entities, the push hub, the ADS gRPC server and the admin HTTP server.
+ * with its sharded entities (joining by seed nodes or by Cluster Bootstrap, then with the Pekko
+ * Management server), the push hub, the ADS gRPC server and the admin HTTP server.
  * {@link #start} returns once all of them are up; {@link #close} stops them in reverse order.
  */
 public final class ControlPlaneNode implements AutoCloseable {
@@ -59,16 +63,18 @@ public final class ControlPlaneNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding xds;
   private final ServerBinding admin;
+  private final PekkoManagement management;
   private final Cancellable ensureTicker;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ControlPlaneNode(NodeSettings settings, LocalCassandra cassandra, ActorSystem<Void> system,
-      ServerBinding xds, ServerBinding admin, Cancellable ensureTicker) {
+      ServerBinding xds, ServerBinding admin, PekkoManagement management, Cancellable ensureTicker) {
     this.settings = settings;
     this.cassandra = cassandra;
     this.system = system;
     this.xds = xds;
     this.admin = admin;
+    this.management = management;
     this.ensureTicker = ensureTicker;
   }
 
@@ -99,13 +105,11 @@ public final class ControlPlaneNode implements AutoCloseable {
       datacenter = cassandra.datacenter();
     }
     ActorSystem<Void> system = null;
+    PekkoManagement management = null;
     try {
       system = ActorSystem.create(Behaviors.empty(), "meshplane",
           systemConfig(settings, contactPoints, datacenter).withFallback(config));
-      if (settings.seedNodes().isEmpty()) {
-        Cluster cluster = Cluster.get(system);
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      }
+      management = joinCluster(system, settings.join());
       CassandraSchema.ensure(system, Duration.ofSeconds(60));
 
       Clock clock = Clock.systemUTC();
@@ -140,10 +144,10 @@ public final class ControlPlaneNode implements AutoCloseable {
       ServerBinding admin = await(Http.get(system).newServerAt(settings.bindHost(), settings.adminPort())
           .bind(routes.routes()), "admin HTTP server", settings.adminPort());
       routes.markReady();
-      log.info("node {} ready in {} ms: xDS on {}, admin on {}, cluster {} (network {}), Cassandra {} dc {}",
+      log.info("node {} ready in {} ms: xDS on {}, admin on {}, cluster {} (network {}), Cassandra {} dc {}, {}",
           settings.nodeName(), (System.nanoTime() - begin) / 1_000_000, xds.localAddress(), admin.localAddress(),
-          settings.clusterId(), settings.network(), contactPoints, datacenter);
-      return new ControlPlaneNode(settings, cassandra, system, xds, admin, ticker);
+          settings.clusterId(), settings.network(), contactPoints, datacenter, describe(settings.join()));
+      return new ControlPlaneNode(settings, cassandra, system, xds, admin, management, ticker);
     } catch (RuntimeException e) {
       if (system != null) {
         system.terminate();
@@ -159,10 +163,54 @@ public final class ControlPlaneNode implements AutoCloseable {
     Map<String, Object> m = new HashMap<>();
     m.put("pekko.remote.artery.canonical.hostname", s.remotingHost());
     m.put("pekko.remote.artery.canonical.port", s.remotingPort());
-    m.put("pekko.cluster.seed-nodes", s.seedNodes());
     m.put("datastax-java-driver.basic.contact-points", contactPoints);
     m.put("datastax-java-driver.basic.load-balancing-policy.local-datacenter", datacenter);
-    return ConfigFactory.parseMap(m);
+    return ConfigFactory.parseMap(m).withFallback(s.join().pekkoConfig());
+  }
+
+  /**
+   * Starts joining the Pekko cluster; returns at once. With seed nodes Pekko joins them by itself
+   * (none: this node joins itself). With bootstrap the management server must answer before the
+   * other nodes can find this one, so it is bound here; it is returned to be stopped on close.
+   */
+  private static PekkoManagement joinCluster(ActorSystem<Void> system, ClusterJoin join) {
+    if (join instanceof ClusterJoin.SeedNodes seeds) {
+      if (seeds.seedNodes().isEmpty()) {
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      return null;
+    }
+    ClusterJoin.Bootstrap bootstrap = (ClusterJoin.Bootstrap) join;
+    PekkoManagement management = PekkoManagement.get(system);
+    try {
+      management.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("could not start the management HTTP server on port "
+          + bootstrap.managementPort() + ": " + cause.getMessage(), cause);
+    }
+    ClusterBootstrap.get(system).start();
+    log.info("joining the cluster by Cluster Bootstrap: {}", describe(join));
+    if (bootstrap.discovery() instanceof ClusterJoin.StaticContactPoints s && !s.contactPoints().contains(
+        new ClusterJoin.HostPort(bootstrap.managementHost(), bootstrap.managementPort()))) {
+      log.warn("this node's management address {}:{} (remoting host and management port) is not among the contact "
+          + "points {}: it can join an existing cluster but never form one; list it, spelled the same way, if it "
+          + "should", bootstrap.managementHost(), bootstrap.managementPort(), s.contactPoints());
+    }
+    return management;
+  }
+
+  private static String describe(ClusterJoin join) {
+    if (join instanceof ClusterJoin.SeedNodes seeds) {
+      return seeds.seedNodes().isEmpty() ? "no seed nodes (a cluster of its own)" : "seed nodes " + seeds.seedNodes();
+    }
+    ClusterJoin.Bootstrap b = (ClusterJoin.Bootstrap) join;
+    String found = b.discovery() instanceof ClusterJoin.StaticContactPoints s
+        ? "contact points " + s.contactPoints()
+        : "pods " + ((ClusterJoin.KubernetesApi) b.discovery()).podLabelSelector().replace("%s", b.serviceName());
+    return "bootstrap (discovery " + b.discovery().method() + ", " + found + ", " + b.requiredContactPoints()
+        + " required for a new cluster), management on " + b.managementHost() + ":" + b.managementPort();
   }
 
   private static ServerBinding await(java.util.concurrent.CompletionStage<ServerBinding> binding, String what,
@@ -211,6 +259,9 @@ public final class ControlPlaneNode implements AutoCloseable {
     try {
       xds.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
       admin.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      if (management != null) {
+        management.stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      }
     } catch (Exception e) {
       log.debug("unbinding: {}", e.toString());
     }

@@ -3,11 +3,13 @@ package io.meshplane.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
+import io.meshplane.config.ClusterJoin;
 import io.meshplane.config.NodeSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,5 +93,106 @@ class RunCommandTest {
     NodeSettings s = settings(Map.of(), "--cassandra", "10.0.0.5:9042, 10.0.0.6:9042");
     assertThat(s.cassandraContactPoints()).containsExactly("10.0.0.5:9042", "10.0.0.6:9042");
     assertThat(s.embeddedCassandra()).isFalse();
+  }
+
+  @Test
+  void bootstrap_without_contact_points_exits_2_naming_the_expected_form() {
+    Result r = run("run", "--join", "bootstrap");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--contact-point").contains("none given").contains("host:port");
+  }
+
+  @Test
+  void a_malformed_contact_point_exits_2_with_an_example() {
+    Result r = run("run", "--join", "bootstrap", "--contact-point", "127.0.0.1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'127.0.0.1' is not host:port").contains("for example 127.0.0.1:7626");
+    assertThat(run("run", "--join", "bootstrap", "--contact-point", "127.0.0.1:70000").err())
+        .contains("'127.0.0.1:70000' is not host:port").contains("1-65535");
+  }
+
+  @Test
+  void an_unknown_join_mode_or_discovery_method_exits_2_listing_the_known_ones() {
+    Result join = run("run", "--join", "gossip");
+    assertThat(join.code()).isEqualTo(2);
+    assertThat(join.err()).contains("'gossip' is not a join mode").contains("seed-nodes").contains("bootstrap");
+    Result discovery = run("run", "--join", "bootstrap", "--discovery", "dns", "--contact-point", "127.0.0.1:7626");
+    assertThat(discovery.code()).isEqualTo(2);
+    assertThat(discovery.err()).contains("'dns' is not a discovery method").contains("config")
+        .contains("kubernetes-api");
+  }
+
+  @Test
+  void seed_nodes_and_bootstrap_together_exit_2() {
+    Result r = run("run", "--join", "bootstrap", "--contact-point", "127.0.0.1:7626",
+        "--seed-node", "pekko://meshplane@127.0.0.1:2552");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--seed-node").contains("not both");
+    Result cps = run("run", "--contact-point", "127.0.0.1:7626");
+    assertThat(cps.code()).isEqualTo(2);
+    assertThat(cps.err()).contains("expected --join bootstrap");
+  }
+
+  @Test
+  void more_required_contact_points_than_listed_exits_2() {
+    Result r = run("run", "--join", "bootstrap", "--contact-point", "127.0.0.1:7626", "--contact-point",
+        "127.0.0.1:7627", "--required-contact-points", "3");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--required-contact-points").contains("expected at most 2");
+  }
+
+  @Test
+  void kubernetes_api_discovery_needs_the_replica_count_and_no_contact_points() {
+    Result missing = run("run", "--join", "bootstrap", "--discovery", "kubernetes-api");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("--required-contact-points").contains("replicas");
+    Result withList = run("run", "--join", "bootstrap", "--discovery", "kubernetes-api",
+        "--required-contact-points", "3", "--contact-point", "127.0.0.1:7626");
+    assertThat(withList.code()).isEqualTo(2);
+    assertThat(withList.err()).contains("only with --discovery config");
+  }
+
+  @Test
+  void seed_nodes_are_the_default_join() {
+    NodeSettings s = settings(Map.of(), "--seed-node", "pekko://meshplane@10.0.0.5:2552");
+    assertThat(s.join()).isEqualTo(new ClusterJoin.SeedNodes(List.of("pekko://meshplane@10.0.0.5:2552")));
+    assertThat(settings(Map.of()).join()).isEqualTo(new ClusterJoin.SeedNodes(List.of()));
+  }
+
+  @Test
+  void bootstrap_with_config_discovery_requires_every_contact_point_by_default() {
+    NodeSettings s = settings(Map.of(), "--join", "bootstrap", "--contact-point", "127.0.0.1:7626",
+        "--contact-point", "127.0.0.1:7627", "--management-port", "7627", "--bind-host", "127.0.0.1");
+    ClusterJoin.Bootstrap b = (ClusterJoin.Bootstrap) s.join();
+    assertThat(b.discovery()).isEqualTo(new ClusterJoin.StaticContactPoints(List.of(
+        new ClusterJoin.HostPort("127.0.0.1", 7626), new ClusterJoin.HostPort("127.0.0.1", 7627))));
+    assertThat(b.requiredContactPoints()).isEqualTo(2);
+    assertThat(b.managementPort()).isEqualTo(7627);
+    assertThat(b.managementHost()).isEqualTo("127.0.0.1");
+    assertThat(b.serviceName()).isEqualTo("meshplane");
+  }
+
+  @Test
+  void bootstrap_settings_come_through_flags_environment_and_file(@TempDir Path tmp) throws Exception {
+    Path file = Files.writeString(tmp.resolve("m.conf"), "meshplane { join = bootstrap, bootstrap { "
+        + "discovery = kubernetes-api, required-contact-points = 5, kubernetes.namespace = mesh } }");
+    NodeSettings k8s = settings(Map.of("MESHPLANE_CONFIG", file.toString(), "MESHPLANE_REQUIRED_CONTACT_POINTS", "3",
+        "MESHPLANE_REMOTING_HOST", "10.1.2.3"), "--pod-label-selector", "app.kubernetes.io/name=%s");
+    ClusterJoin.Bootstrap b = (ClusterJoin.Bootstrap) k8s.join();
+    assertThat(b.discovery()).isEqualTo(new ClusterJoin.KubernetesApi("app.kubernetes.io/name=%s", "mesh", ""));
+    assertThat(b.requiredContactPoints()).isEqualTo(3);
+    assertThat(b.managementHost()).isEqualTo("10.1.2.3");
+    assertThat(b.managementPort()).isEqualTo(7626);
+
+    NodeSettings env = settings(Map.of("MESHPLANE_JOIN", "bootstrap", "MESHPLANE_CONTACT_POINTS",
+        "10.0.0.1:7626, 10.0.0.2:7626,10.0.0.3:7626", "MESHPLANE_MANAGEMENT_PORT", "9000"));
+    assertThat(((ClusterJoin.StaticContactPoints) ((ClusterJoin.Bootstrap) env.join()).discovery()).contactPoints())
+        .extracting(ClusterJoin.HostPort::toString).containsExactly("10.0.0.1:7626", "10.0.0.2:7626", "10.0.0.3:7626");
+    assertThat(((ClusterJoin.Bootstrap) env.join()).managementPort()).isEqualTo(9000);
+
+    NodeSettings flagWins = settings(Map.of("MESHPLANE_JOIN", "bootstrap", "MESHPLANE_CONTACT_POINTS",
+        "10.0.0.1:7626,10.0.0.2:7626"), "--contact-point", "127.0.0.1:7700");
+    assertThat(((ClusterJoin.StaticContactPoints) ((ClusterJoin.Bootstrap) flagWins.join()).discovery())
+        .contactPoints()).containsExactly(new ClusterJoin.HostPort("127.0.0.1", 7700));
   }
 }

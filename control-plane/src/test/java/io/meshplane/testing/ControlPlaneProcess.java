@@ -44,7 +44,12 @@ public final class ControlPlaneProcess implements AutoCloseable {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
       ControlPlaneProcess cp = new ControlPlaneProcess(p, xdsPort, adminPort, logFile);
-      cp.awaitReady(Duration.ofSeconds(90));
+      try {
+        cp.awaitReady(Duration.ofSeconds(90));
+      } catch (RuntimeException e) {
+        cp.close();
+        throw e;
+      }
       return cp;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
