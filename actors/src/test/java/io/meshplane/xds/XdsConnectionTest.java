@@ -85,6 +85,13 @@ class XdsConnectionTest {
     return stream.nextResponse();
   }
 
+  /** The first request of a reconnected stream that already holds {@code version} of greeter's EDS. */
+  private static void resumeGreeterEndpoints(TestStream stream, String version) {
+    stream.send(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
+        .addResourceNames(EDS_NAME).setVersionInfo(version).build());
+    stream.expectWatch();
+  }
+
   private static StreamError failure(TestStream stream) throws Exception {
     StreamError error = stream.output.failed.get(3, TimeUnit.SECONDS);
     // Nothing was watched before the stream ended: the hub hears only that it ended.
@@ -332,9 +339,7 @@ class XdsConnectionTest {
 
     // The proxy reconnects (here or to another node: versions are digests, equal everywhere).
     TestStream resumed = TestStream.sotw(testKit);
-    resumed.send(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
-        .addResourceNames(EDS_NAME).setVersionInfo(held.getVersionInfo()).build());
-    resumed.expectWatch();
+    resumeGreeterEndpoints(resumed, held.getVersionInfo());
     resumed.update(GREETER_V1);
 
     resumed.expectNoResponse();
@@ -348,9 +353,7 @@ class XdsConnectionTest {
     DiscoveryResponse held = subscribeToGreeterEndpoints(before);
 
     TestStream resumed = TestStream.sotw(testKit);
-    resumed.send(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
-        .addResourceNames(EDS_NAME).setVersionInfo(held.getVersionInfo()).build());
-    resumed.expectWatch();
+    resumeGreeterEndpoints(resumed, held.getVersionInfo());
     resumed.update(service(GREETER_SPEC, 2, "10.0.0.2"));
 
     DiscoveryResponse current = resumed.nextResponse();
