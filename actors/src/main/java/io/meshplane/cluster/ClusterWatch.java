@@ -21,6 +21,9 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -60,6 +63,13 @@ public final class ClusterWatch {
    * message per pending service.
    */
   static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(4);
+  /**
+   * After a member is removed, writes still waiting for an answer are resent this much later
+   * instead of waiting for their timeout: those sent to the removed node are lost, and by then
+   * this node's shard region has learnt the removal and buffers them until their shard has its
+   * new home.
+   */
+  static final Duration RESEND_AFTER_REMOVAL = Duration.ofMillis(300);
 
   private ClusterWatch() {}
 
@@ -92,11 +102,16 @@ public final class ClusterWatch {
 
   record ConnectivityReported(boolean connected, String detail) implements Command {}
 
-  record ShareApplied(String hostname, ClusterShare share) implements Command {}
+  /** {@code attempt} tells the answer to the latest write of a service from an older one. */
+  record ShareApplied(String hostname, ClusterShare share, long attempt) implements Command {}
 
-  record ShareFailed(String hostname, String reason) implements Command {}
+  record ShareFailed(String hostname, String reason, long attempt) implements Command {}
 
   enum RetryPending implements Command { INSTANCE }
+
+  record MemberRemoved(String address) implements Command {}
+
+  enum ResendInFlight implements Command { INSTANCE }
 
   /** Persisted events; schemas in proto/ (meshplane/v1/events.proto). */
   public sealed interface Event {}
@@ -151,7 +166,9 @@ public final class ClusterWatch {
     private MemberRegistry registry;
     private final Map<String, ClusterShare> desired = new HashMap<>();
     private final Map<String, ClusterShare> acked = new HashMap<>();
-    private final Set<String> inFlight = new HashSet<>();
+    /** Services with a write awaiting its answer, with that write's attempt number. */
+    private final Map<String, Long> inFlight = new HashMap<>();
+    private long attempts;
     private final Set<String> reportedThisRun = new HashSet<>();
     private boolean connected;
     private String detail = "not started";
@@ -166,6 +183,10 @@ public final class ClusterWatch {
       this.clusterId = requireNonNull(clusterId);
       this.registries = registries;
       this.sharding = ClusterSharding.get(ctx.getSystem());
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+              e -> new MemberRemoved(e.member().address().toString())),
+          ClusterEvent.MemberRemoved.class));
     }
 
     @Override
@@ -224,6 +245,11 @@ public final class ClusterWatch {
           .onCommand(ShareFailed.class, this::onFailed)
           .onCommand(RetryPending.class, (s, c) -> {
             Set.copyOf(desired.keySet()).forEach(this::send);
+            return Effect().none();
+          })
+          .onCommand(MemberRemoved.class, this::onMemberRemoved)
+          .onCommand(ResendInFlight.class, (s, c) -> {
+            Set.copyOf(inFlight.keySet()).forEach(this::resend);
             return Effect().none();
           })
           .build();
@@ -300,20 +326,47 @@ public final class ClusterWatch {
     }
 
     private void send(String hostname) {
+      if (!inFlight.containsKey(hostname)) {
+        resend(hostname);
+      }
+    }
+
+    /** Writes the desired share unless acknowledged, whether or not a write is in flight. */
+    private void resend(String hostname) {
       ClusterShare share = desired.get(hostname);
-      if (share == null || inFlight.contains(hostname) || share.equals(acked.get(hostname))) {
+      if (share == null || share.equals(acked.get(hostname))) {
+        inFlight.remove(hostname);
         return;
       }
-      inFlight.add(hostname);
+      long attempt = ++attempts;
+      inFlight.put(hostname, attempt);
       ctx.askWithStatus(Done.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, hostname), ASK_TIMEOUT,
           replyTo -> new ServiceEntity.ReplaceShare(share, replyTo),
           (done, error) -> error == null
-              ? new ShareApplied(hostname, share)
-              : new ShareFailed(hostname, String.valueOf(error.getMessage())));
+              ? new ShareApplied(hostname, share, attempt)
+              : new ShareFailed(hostname, String.valueOf(error.getMessage()), attempt));
+    }
+
+    /** Whether {@code attempt} is the latest write of {@code hostname}; forgets it if so. */
+    private boolean latest(String hostname, long attempt) {
+      return inFlight.remove(hostname, attempt);
+    }
+
+    private Effect<Event, State> onMemberRemoved(State state, MemberRemoved cmd) {
+      if (!inFlight.isEmpty()) {
+        ctx.getLog().info("cluster {}: member {} removed; resending {} unanswered writes in {}",
+            clusterId, cmd.address(), inFlight.size(), RESEND_AFTER_REMOVAL);
+        timers.startSingleTimer(ResendInFlight.INSTANCE, RESEND_AFTER_REMOVAL);
+      }
+      return Effect().none();
     }
 
     private Effect<Event, State> onApplied(State state, ShareApplied cmd) {
-      inFlight.remove(cmd.hostname());
+      if (!latest(cmd.hostname(), cmd.attempt())) {
+        // An older write of this service, answered after a newer one was sent: the newer one's
+        // answer decides.
+        return Effect().none();
+      }
       consecutiveFailures = 0;
       acked.put(cmd.hostname(), cmd.share());
       ClusterShare want = desired.get(cmd.hostname());
@@ -330,7 +383,9 @@ public final class ClusterWatch {
     }
 
     private Effect<Event, State> onFailed(State state, ShareFailed cmd) {
-      inFlight.remove(cmd.hostname());
+      if (!latest(cmd.hostname(), cmd.attempt())) {
+        return Effect().none();
+      }
       if (timers.isTimerActive(RetryPending.INSTANCE)) {
         // Writes that fail together (say, every service of a dead node) are one failed round:
         // the pending retry resends them all.

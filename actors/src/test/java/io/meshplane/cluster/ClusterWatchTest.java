@@ -230,6 +230,36 @@ class ClusterWatchTest {
   }
 
   @Test
+  void an_unanswered_write_is_resent_when_a_member_is_removed_and_the_stale_answer_is_ignored()
+      throws Exception {
+    MemberRegistry.Listener registry = nextRegistry();
+    registry.shareChanged(GREETER, greeterShare("10.0.0.1"));
+    Write lost = nextWrite();
+
+    // The write went to a node that then died: its answer never comes before the ask times out.
+    watch.tell(new ClusterWatch.MemberRemoved("pekko://ClusterWatchTest@127.0.0.1:1"));
+    Write resent = writes.receiveMessage(ClusterWatch.ASK_TIMEOUT.minusMillis(500));
+    assertThat(resent.share()).isEqualTo(greeterShare("10.0.0.1"));
+
+    lost.fail("the node hosting the entity died");
+    resent.ack();
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+    // The stale failure scheduled no retry: nothing more is written.
+    writes.expectNoMessage(ClusterWatch.RETRY_DELAY.plusMillis(500));
+  }
+
+  @Test
+  void a_member_removed_with_nothing_in_flight_writes_nothing() throws Exception {
+    MemberRegistry.Listener registry = nextRegistry();
+    registry.shareChanged(GREETER, greeterShare("10.0.0.1"));
+    nextWrite().ack();
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+
+    watch.tell(new ClusterWatch.MemberRemoved("pekko://ClusterWatchTest@127.0.0.1:1"));
+    writes.expectNoMessage(ClusterWatch.RESEND_AFTER_REMOVAL.plusMillis(700));
+  }
+
+  @Test
   void a_share_changed_while_a_write_is_in_flight_is_written_after_the_ack() throws Exception {
     MemberRegistry.Listener registry = nextRegistry();
     registry.shareChanged(GREETER, greeterShare("10.0.0.1"));

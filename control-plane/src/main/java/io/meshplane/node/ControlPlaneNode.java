@@ -56,7 +56,7 @@ public final class ControlPlaneNode implements AutoCloseable {
    * How often every node reminds each member cluster's watch to run: after a failover the watch
    * restarts on its new node at the next reminder, so this bounds that part of the gap.
    */
-  private static final Duration ENSURE_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration ENSURE_INTERVAL = Duration.ofMillis(500);
 
   private final NodeSettings settings;
   private final LocalCassandra cassandra;
