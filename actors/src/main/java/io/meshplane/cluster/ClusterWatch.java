@@ -143,12 +143,16 @@ public final class ClusterWatch {
     }
   }
 
-  /** Registers the entity type with sharding, with passivation off. */
+  /**
+   * Registers the entity type with sharding, with passivation off and the watches kept off the
+   * oldest node (see {@link AwayFromOldestAllocation}).
+   */
   public static void init(ActorSystem<?> system, MemberRegistry.Factory registries) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
             ctx -> create(ctx.getEntityId(), registries,
                 PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId())))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+        .withAllocationStrategy(new AwayFromOldestAllocation(Cluster.get(system))));
   }
 
   public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import org.HdrHistogram.Histogram;
@@ -39,6 +41,7 @@ import org.HdrHistogram.Histogram;
 public final class FailoverBench {
 
   private static final String FIRST_ANSWERS = "meshplane_xds_first_answer_seconds_count";
+  private static final long METRICS_POLL_MILLIS = 100;
   private static final int TYPES = 2;
 
   private final int proxyCount;
@@ -186,6 +189,13 @@ public final class FailoverBench {
     fleet.proxies.forEach(p -> bytesBefore.put(p, p.bytesReceived()));
     long answersBefore = mesh.metricSum(FIRST_ANSWERS, victim);
     long t0 = System.nanoTime();
+    // Updates must flow again, also those of services whose entities (and the cluster watch) were
+    // on the dead node: one change to every service, written 1 s after the kill, whatever else
+    // is being measured meanwhile.
+    CompletableFuture<List<Changes.Change>> writes = CompletableFuture.supplyAsync(() -> {
+      LockSupport.parkNanos(t0 + 1_000_000_000L - System.nanoTime());
+      return changes.writeAll(services);
+    });
     mesh.kill(victim);
     double killed = secondsSince(t0);
     // The dead node's connections close at once; its proxies are those that opened a new stream.
@@ -195,23 +205,18 @@ public final class FailoverBench {
     List<double[]> served = new ArrayList<>();
     // Reconnects start within milliseconds of the connections closing; let them all begin.
     Thread.sleep(500);
+    // Scraping every node's /metrics is work for the nodes under test: every 100 ms, not 20.
     await("the dead node's proxies served again", 60,
         () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * countVictims(fleet, opened),
         served, () -> (mesh.metricSum(FIRST_ANSWERS) - answersBefore) / (double) TYPES
-            / Math.max(1, countVictims(fleet, opened)), t0);
+            / Math.max(1, countVictims(fleet, opened)), t0, METRICS_POLL_MILLIS);
     double servedAll = secondsSince(t0);
     victims = fleet.proxies.stream().filter(p -> p.streamsOpened() > opened.get(p)).toList();
     double reopenedMax = victims.stream().mapToDouble(p -> (p.lastOpenedNanos() - t0) / 1e9).max().orElse(0);
     long reconnectBytes = victims.stream().mapToLong(p -> p.bytesReceived() - bytesBefore.get(p)).sum();
     long victimsFull = victims.stream().mapToLong(fullPush::get).sum();
 
-    // Updates must flow again, also those of services whose entities (and the cluster watch) were
-    // on the dead node: one change to every service, written 1 s after the kill.
-    long untilWrite = t0 + 1_000_000_000L - System.nanoTime();
-    if (untilWrite > 0) {
-      Thread.sleep(untilWrite / 1_000_000);
-    }
-    List<Changes.Change> all = changes.writeAll(services);
+    List<Changes.Change> all = writes.join();
     List<double[]> flowing = new ArrayList<>();
     await("every change reached every subscriber", 90, () -> all.stream().allMatch(c -> c.completedAt != 0),
         flowing, () -> all.stream().filter(c -> c.completedAt != 0).count() / (double) all.size(), t0);
@@ -256,6 +261,12 @@ public final class FailoverBench {
   /** {@link #await(String, int, BooleanSupplier, List, DoubleSupplier)} with series times since {@code base}. */
   private static double await(String what, int seconds, BooleanSupplier done, List<double[]> series,
       DoubleSupplier progress, long base) {
+    return await(what, seconds, done, series, progress, base, 20);
+  }
+
+  /** {@link #await(String, int, BooleanSupplier, List, DoubleSupplier, long)}, polling every {@code pollMillis}. */
+  private static double await(String what, int seconds, BooleanSupplier done, List<double[]> series,
+      DoubleSupplier progress, long base, long pollMillis) {
     long t0 = System.nanoTime();
     long deadline = t0 + seconds * 1_000_000_000L;
     while (true) {
@@ -273,7 +284,7 @@ public final class FailoverBench {
         throw new IllegalStateException(what + ": not done within " + seconds + " s");
       }
       try {
-        Thread.sleep(20);
+        Thread.sleep(pollMillis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(what + ": interrupted", e);

@@ -1,0 +1,127 @@
+package io.meshplane.cluster;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.dispatch.Futures;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Shard allocation for {@link ClusterWatch}: keeps the watches off the oldest member whenever
+ * another member is up. The oldest member hosts the shard coordinators; if it also ran a member
+ * cluster's watch, killing it would stop that cluster's updates until the coordinator had moved
+ * AND the watch had restarted and relisted, one after the other. Apart from that rule, a new
+ * shard goes to the region with the fewest shards, and rebalancing moves one shard at a time off
+ * the oldest member (after the cluster forms, the first watch can only start there) or from the
+ * busiest to the idlest region when they differ by two or more.
+ *
+ * <p>Used by the active coordinator only, from its actor; the cluster state is read at each call.
+ */
+public final class AwayFromOldestAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
+
+  private final Supplier<Address> selfAddress;
+  private final Supplier<Iterable<Member>> members;
+
+  /** Reads membership from {@code cluster}. */
+  public AwayFromOldestAllocation(Cluster cluster) {
+    this(() -> cluster.selfMember().address(), () -> cluster.state().getMembers());
+  }
+
+  AwayFromOldestAllocation(Supplier<Address> selfAddress, Supplier<Iterable<Member>> members) {
+    this.selfAddress = selfAddress;
+    this.members = members;
+  }
+
+  @Override
+  public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
+      Map<ActorRef, IndexedSeq<String>> current) {
+    return Futures.successful(allocate(requester, javaMap(current), this::addressOf));
+  }
+
+  @Override
+  public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+    return Futures.successful(inProgress.isEmpty() ? toMove(javaMap(current), this::addressOf) : Set.of());
+  }
+
+  /** The region for a new shard: the least loaded preferred one, else {@code requester}. */
+  <R> R allocate(R requester, Map<R, List<String>> current, Function<R, Address> addressOf) {
+    List<R> candidates = preferred(current, addressOf);
+    return candidates.isEmpty() ? requester : candidates.stream().min(byLoad(current)).orElseThrow();
+  }
+
+  /** At most one shard to move: off a region that is not preferred, else from busiest to idlest. */
+  <R> Set<String> toMove(Map<R, List<String>> current, Function<R, Address> addressOf) {
+    List<R> candidates = preferred(current, addressOf);
+    if (candidates.isEmpty()) {
+      return Set.of();
+    }
+    for (Map.Entry<R, List<String>> e : current.entrySet()) {
+      if (!candidates.contains(e.getKey()) && !e.getValue().isEmpty()) {
+        return Set.of(e.getValue().get(0));
+      }
+    }
+    R idlest = candidates.stream().min(byLoad(current)).orElseThrow();
+    R busiest = candidates.stream().max(byLoad(current)).orElseThrow();
+    if (current.get(busiest).size() - current.get(idlest).size() >= 2) {
+      return Set.of(current.get(busiest).get(0));
+    }
+    return Set.of();
+  }
+
+  /**
+   * Regions of up members other than the oldest, in address order; empty when there are none
+   * (a single node, or only the oldest is up), in which case anything goes.
+   */
+  private <R> List<R> preferred(Map<R, List<String>> current, Function<R, Address> addressOf) {
+    Set<Address> up = new HashSet<>();
+    Optional<Member> oldest = Optional.empty();
+    for (Member m : members.get()) {
+      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp()) {
+        up.add(m.address());
+        if (oldest.isEmpty() || m.isOlderThan(oldest.get())) {
+          oldest = Optional.of(m);
+        }
+      }
+    }
+    Address oldestAddress = oldest.map(Member::address).orElse(null);
+    List<R> result = new ArrayList<>();
+    for (R region : current.keySet()) {
+      Address address = addressOf.apply(region);
+      if (up.contains(address) && !address.equals(oldestAddress)) {
+        result.add(region);
+      }
+    }
+    result.sort(Comparator.comparing(r -> addressOf.apply(r).toString()));
+    return result;
+  }
+
+  private Address addressOf(ActorRef region) {
+    Address address = region.path().address();
+    return address.hasLocalScope() ? selfAddress.get() : address;
+  }
+
+  private static Map<ActorRef, List<String>> javaMap(Map<ActorRef, IndexedSeq<String>> current) {
+    Map<ActorRef, List<String>> m = new HashMap<>();
+    current.forEach((region, shards) -> m.put(region, CollectionConverters.asJava(shards)));
+    return m;
+  }
+
+  private static <R> Comparator<R> byLoad(Map<R, List<String>> current) {
+    return Comparator.comparingInt(r -> current.get(r).size());
+  }
+}
