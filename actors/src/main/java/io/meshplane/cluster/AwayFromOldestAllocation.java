@@ -17,6 +17,8 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardCoordinator;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.dispatch.Futures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.collection.immutable.IndexedSeq;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
@@ -34,28 +36,41 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 public final class AwayFromOldestAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
 
+  private static final Logger log = LoggerFactory.getLogger(AwayFromOldestAllocation.class);
+
   private final Supplier<Address> selfAddress;
   private final Supplier<Iterable<Member>> members;
+  private final Supplier<Set<Member>> unreachable;
 
   /** Reads membership from {@code cluster}. */
   public AwayFromOldestAllocation(Cluster cluster) {
-    this(() -> cluster.selfMember().address(), () -> cluster.state().getMembers());
+    this(() -> cluster.selfMember().address(), () -> cluster.state().getMembers(),
+        () -> cluster.state().getUnreachable());
   }
 
-  AwayFromOldestAllocation(Supplier<Address> selfAddress, Supplier<Iterable<Member>> members) {
+  AwayFromOldestAllocation(Supplier<Address> selfAddress, Supplier<Iterable<Member>> members,
+      Supplier<Set<Member>> unreachable) {
     this.selfAddress = selfAddress;
     this.members = members;
+    this.unreachable = unreachable;
   }
 
   @Override
   public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
       Map<ActorRef, IndexedSeq<String>> current) {
-    return Futures.successful(allocate(requester, javaMap(current), this::addressOf));
+    ActorRef region = allocate(requester, javaMap(current), this::addressOf);
+    log.info("ClusterWatch shard {} allocated to {} (regions: {})", shardId, addressOf(region),
+        current.keySet().stream().map(this::addressOf).toList());
+    return Futures.successful(region);
   }
 
   @Override
   public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
-    return Futures.successful(inProgress.isEmpty() ? toMove(javaMap(current), this::addressOf) : Set.of());
+    Set<String> move = inProgress.isEmpty() ? toMove(javaMap(current), this::addressOf) : Set.of();
+    if (!move.isEmpty()) {
+      log.info("ClusterWatch shard {} moves: kept off the oldest node, or balancing", move);
+    }
+    return Futures.successful(move);
   }
 
   /** The region for a new shard: the least loaded preferred one, else {@code requester}. */
@@ -64,14 +79,19 @@ public final class AwayFromOldestAllocation extends ShardCoordinator.AbstractSha
     return candidates.isEmpty() ? requester : candidates.stream().min(byLoad(current)).orElseThrow();
   }
 
-  /** At most one shard to move: off a region that is not preferred, else from busiest to idlest. */
+  /**
+   * At most one shard to move: off the oldest member, else from the busiest to the idlest preferred
+   * region. Shards of members that are unreachable or not up are never moved: their hand-off would
+   * wait for a node that cannot answer; Pekko reallocates them once such a member is removed.
+   */
   <R> Set<String> toMove(Map<R, List<String>> current, Function<R, Address> addressOf) {
     List<R> candidates = preferred(current, addressOf);
     if (candidates.isEmpty()) {
       return Set.of();
     }
+    Optional<Address> oldest = oldestUp().map(Member::address);
     for (Map.Entry<R, List<String>> e : current.entrySet()) {
-      if (!candidates.contains(e.getKey()) && !e.getValue().isEmpty()) {
+      if (oldest.isPresent() && addressOf.apply(e.getKey()).equals(oldest.get()) && !e.getValue().isEmpty()) {
         return Set.of(e.getValue().get(0));
       }
     }
@@ -84,30 +104,41 @@ public final class AwayFromOldestAllocation extends ShardCoordinator.AbstractSha
   }
 
   /**
-   * Regions of up members other than the oldest, in address order; empty when there are none
-   * (a single node, or only the oldest is up), in which case anything goes.
+   * Regions of reachable up members other than the oldest, in address order; empty when there are
+   * none (a single node, or only the oldest is up), in which case anything goes.
    */
   private <R> List<R> preferred(Map<R, List<String>> current, Function<R, Address> addressOf) {
-    Set<Address> up = new HashSet<>();
-    Optional<Member> oldest = Optional.empty();
+    Set<Address> usable = new HashSet<>();
     for (Member m : members.get()) {
-      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp()) {
-        up.add(m.address());
-        if (oldest.isEmpty() || m.isOlderThan(oldest.get())) {
-          oldest = Optional.of(m);
-        }
+      if (isUp(m)) {
+        usable.add(m.address());
       }
     }
-    Address oldestAddress = oldest.map(Member::address).orElse(null);
+    unreachable.get().forEach(m -> usable.remove(m.address()));
+    oldestUp().ifPresent(m -> usable.remove(m.address()));
     List<R> result = new ArrayList<>();
     for (R region : current.keySet()) {
-      Address address = addressOf.apply(region);
-      if (up.contains(address) && !address.equals(oldestAddress)) {
+      if (usable.contains(addressOf.apply(region))) {
         result.add(region);
       }
     }
     result.sort(Comparator.comparing(r -> addressOf.apply(r).toString()));
     return result;
+  }
+
+  /** The oldest up member: where the shard coordinators run. */
+  private Optional<Member> oldestUp() {
+    Optional<Member> oldest = Optional.empty();
+    for (Member m : members.get()) {
+      if (isUp(m) && (oldest.isEmpty() || m.isOlderThan(oldest.get()))) {
+        oldest = Optional.of(m);
+      }
+    }
+    return oldest;
+  }
+
+  private static boolean isUp(Member m) {
+    return m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
   }
 
   private Address addressOf(ActorRef region) {

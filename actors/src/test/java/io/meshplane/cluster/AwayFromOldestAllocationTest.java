@@ -3,6 +3,7 @@ package io.meshplane.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,9 @@ class AwayFromOldestAllocationTest {
   private static final Function<String, Address> ADDRESS = region -> address(Integer.parseInt(region));
 
   private final List<Member> members = new ArrayList<>();
-  private final AwayFromOldestAllocation strategy = new AwayFromOldestAllocation(() -> address(1), () -> members);
+  private final Set<Member> unreachable = new HashSet<>();
+  private final AwayFromOldestAllocation strategy =
+      new AwayFromOldestAllocation(() -> address(1), () -> members, () -> unreachable);
 
   private static Address address(int port) {
     return new Address("pekko", "meshplane", "127.0.0.1", port);
@@ -90,13 +93,28 @@ class AwayFromOldestAllocationTest {
   }
 
   @Test
-  void members_that_are_not_up_are_not_chosen_and_their_shards_move() {
+  void members_that_are_not_up_are_not_chosen_and_their_shards_are_left_to_pekko() {
     up(1, 1);
     up(2, 2);
     members.add(joining(3).copyUp(3).copy(MemberStatus.leaving()));
 
     assertThat(strategy.allocate("3", allocations("1=", "2=s1", "3="), ADDRESS)).isEqualTo("2");
-    assertThat(strategy.toMove(allocations("1=", "2=", "3=s2"), ADDRESS)).containsExactly("s2");
+    assertThat(strategy.toMove(allocations("1=", "2=", "3=s2,s3,s4"), ADDRESS)).isEmpty();
+  }
+
+  @Test
+  void an_unreachable_member_gets_no_new_shard_and_its_shards_are_never_handed_off() {
+    // A crashed node is unreachable (then downed) for seconds before it is removed: a hand-off
+    // from it would wait for the hand-off timeout, stopping its watches that long.
+    up(1, 1);
+    up(2, 2);
+    up(3, 3);
+    unreachable.add(members.get(2));
+
+    assertThat(strategy.allocate("1", allocations("1=", "2=s1", "3="), ADDRESS)).isEqualTo("2");
+    assertThat(strategy.toMove(allocations("1=", "2=", "3=s1,s2,s3"), ADDRESS)).isEmpty();
+    members.set(2, members.get(2).copy(MemberStatus.down()));
+    assertThat(strategy.toMove(allocations("1=", "2=", "3=s1,s2,s3"), ADDRESS)).isEmpty();
   }
 
   @Test

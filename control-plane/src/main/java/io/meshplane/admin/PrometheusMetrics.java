@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The control plane's Prometheus metrics, one registry per node, written in the text format for
@@ -48,6 +49,10 @@ public final class PrometheusMetrics implements XdsMetrics {
           + " stream), admission wait included")
       .labelNames("type", "answer")
       .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30).register(registry);
+  private final Gauge lastFirstAnswer = Gauge.builder().name("meshplane_xds_first_answer_last_timestamp_seconds")
+      .help("when this node last gave a stream a type's first answer (Unix time): after a failover, when the"
+          + " last reconnected proxy was served").register(registry);
+  private final AtomicLong lastFirstAnswerMillis = new AtomicLong();
 
   @Override
   public void proxiesConnected(String kind, int delta) {
@@ -94,6 +99,8 @@ public final class PrometheusMetrics implements XdsMetrics {
   @Override
   public void firstAnswer(String type, long millisSinceStreamStart, boolean unchanged) {
     firstAnswer.labelValues(type, unchanged ? "unchanged" : "sent").observe(millisSinceStreamStart / 1000.0);
+    long now = lastFirstAnswerMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
+    lastFirstAnswer.set(now / 1000.0);
   }
 
   public PrometheusRegistry registry() {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -41,6 +42,8 @@ import org.HdrHistogram.Histogram;
 public final class FailoverBench {
 
   private static final String FIRST_ANSWERS = "meshplane_xds_first_answer_seconds_count";
+  private static final String FIRST_ANSWER_HISTOGRAM = "meshplane_xds_first_answer_seconds";
+  private static final String LAST_FIRST_ANSWER = "meshplane_xds_first_answer_last_timestamp_seconds";
   private static final long METRICS_POLL_MILLIS = 100;
   private static final int TYPES = 2;
 
@@ -106,6 +109,7 @@ public final class FailoverBench {
       storms(mesh, fleet, changes, fullPush);
       failover(mesh, fleet, changes, fullPush, 1, "ordinary node (node-1)");
       mesh.start(1);
+      spreadOver(mesh, fleet);
       failover(mesh, fleet, changes, fullPush, 0, "oldest node (node-0, shard coordinator)");
       Histogram h = changes.latency.getIntervalHistogram();
       line("## Convergence of every change in this run");
@@ -131,6 +135,22 @@ public final class FailoverBench {
       }
     });
     return m;
+  }
+
+  /**
+   * Reconnects a third of the fleet through the front, so that a node just restarted serves its
+   * share and is warm (JIT, caches) before the next kill, as a node that has run a while would be.
+   */
+  private static void spreadOver(MeshUnderTest mesh, Fleet fleet) {
+    List<SimProxy> third = new ArrayList<>();
+    for (int i = 1; i < fleet.proxies.size(); i += 3) {
+      third.add(fleet.proxies.get(i));
+    }
+    long answersBefore = mesh.metricSum(FIRST_ANSWERS);
+    third.forEach(SimProxy::disconnect);
+    third.forEach(SimProxy::start);
+    await("reconnected proxies served", 60,
+        () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * third.size(), null, null);
   }
 
   private void storms(MeshUnderTest mesh, Fleet fleet, Changes changes, Map<SimProxy, Long> fullPush) {
@@ -196,6 +216,8 @@ public final class FailoverBench {
       LockSupport.parkNanos(t0 + 1_000_000_000L - System.nanoTime());
       return changes.writeAll(services);
     });
+    SortedMap<Double, Long> bucketsBefore = mesh.histogramBuckets(FIRST_ANSWER_HISTOGRAM, victim);
+    long killedAtMillis = System.currentTimeMillis();
     mesh.kill(victim);
     double killed = secondsSince(t0);
     // The dead node's connections close at once; its proxies are those that opened a new stream.
@@ -210,7 +232,10 @@ public final class FailoverBench {
         () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * countVictims(fleet, opened),
         served, () -> (mesh.metricSum(FIRST_ANSWERS) - answersBefore) / (double) TYPES
             / Math.max(1, countVictims(fleet, opened)), t0, METRICS_POLL_MILLIS);
-    double servedAll = secondsSince(t0);
+    // Scrapes of loaded nodes take up to seconds: when the last one was served comes from the
+    // nodes' own clock (same host), not from when a scrape saw it.
+    double servedAll = mesh.metricMax(LAST_FIRST_ANSWER, victim) - killedAtMillis / 1000.0;
+    String onServer = quantiles(bucketsBefore, mesh.histogramBuckets(FIRST_ANSWER_HISTOGRAM, victim));
     victims = fleet.proxies.stream().filter(p -> p.streamsOpened() > opened.get(p)).toList();
     double reopenedMax = victims.stream().mapToDouble(p -> (p.lastOpenedNanos() - t0) / 1e9).max().orElse(0);
     long reconnectBytes = victims.stream().mapToLong(p -> p.bytesReceived() - bytesBefore.get(p)).sum();
@@ -231,6 +256,7 @@ public final class FailoverBench {
     line("| kill -9 returned | %.2f |", killed);
     line("| last of the %d proxies of the dead node opened its new stream | %.2f |", victims.size(), reopenedMax);
     line("| every type of every one of them answered by a survivor (**served again**) | **%.2f** |", servedAll);
+    line("| ... of which on the survivors, from the stream's start to each type's first answer | %s |", onServer);
     line("| one change written to each of the %d services | %.2f to %.2f |", services,
         all.stream().mapToLong(c -> c.writtenAt).min().orElse(t0) / 1e9 - t0 / 1e9,
         all.stream().mapToLong(c -> c.writtenAt).max().orElse(t0) / 1e9 - t0 / 1e9);
@@ -243,6 +269,27 @@ public final class FailoverBench {
         + "(%,d bytes). The whole fleet converged to the ground truth afterwards.", reconnectBytes,
         victimsFull == 0 ? 0 : 100.0 * reconnectBytes / victimsFull, victimsFull);
     line("");
+  }
+
+  /** p50, p90 and max of the observations between two snapshots of a histogram, as bucket bounds. */
+  private static String quantiles(SortedMap<Double, Long> before, SortedMap<Double, Long> after) {
+    long total = after.getOrDefault(Double.POSITIVE_INFINITY, 0L) - before.getOrDefault(Double.POSITIVE_INFINITY, 0L);
+    if (total <= 0) {
+      return "none";
+    }
+    StringBuilder out = new StringBuilder();
+    for (double q : new double[] {0.5, 0.9, 1.0}) {
+      for (Map.Entry<Double, Long> e : after.entrySet()) {
+        long count = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        if (count >= Math.ceil(q * total)) {
+          String bound = e.getKey().isInfinite() ? "> 30 s" : "<= " + e.getKey() + " s";
+          out.append(out.length() == 0 ? "" : ", ").append(q == 1.0 ? "max " : "p" + (int) (q * 100) + " ")
+              .append(bound);
+          break;
+        }
+      }
+    }
+    return out + " (" + total + " answers)";
   }
 
   private static long countVictims(Fleet fleet, Map<SimProxy, Long> opened) {

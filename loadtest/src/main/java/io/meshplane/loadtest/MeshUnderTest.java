@@ -113,7 +113,39 @@ final class MeshUnderTest implements AutoCloseable {
 
   /** {@link #metricSum(String)} without node {@code except}. */
   long metricSum(String name, int except) {
-    long sum = 0;
+    return (long) metricValues(name, except).sum();
+  }
+
+  /** The largest value of a metric's samples on the live nodes other than {@code except}; 0 if none. */
+  double metricMax(String name, int except) {
+    return metricValues(name, except).max().orElse(0);
+  }
+
+  /**
+   * A classic histogram's cumulative bucket counts summed over its labels and the live nodes other
+   * than {@code except}, by upper bound.
+   */
+  java.util.SortedMap<Double, Long> histogramBuckets(String name, int except) {
+    java.util.SortedMap<Double, Long> buckets = new java.util.TreeMap<>();
+    for (int i = 0; i < nodes.length; i++) {
+      ControlPlaneProcess n = nodes[i];
+      if (n == null || i == except) {
+        continue;
+      }
+      for (String line : n.admin("/metrics").split("\n")) {
+        int le = line.indexOf("le=\"");
+        if (line.startsWith(name + "_bucket{") && le > 0) {
+          String bound = line.substring(le + 4, line.indexOf('"', le + 4));
+          double upper = bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound);
+          buckets.merge(upper, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Long::sum);
+        }
+      }
+    }
+    return buckets;
+  }
+
+  private java.util.stream.DoubleStream metricValues(String name, int except) {
+    java.util.stream.DoubleStream.Builder values = java.util.stream.DoubleStream.builder();
     for (int i = 0; i < nodes.length; i++) {
       ControlPlaneProcess n = nodes[i];
       if (n == null || i == except) {
@@ -121,11 +153,11 @@ final class MeshUnderTest implements AutoCloseable {
       }
       for (String line : n.admin("/metrics").split("\n")) {
         if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-          sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          values.add(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
         }
       }
     }
-    return sum;
+    return values.build();
   }
 
   @Override
