@@ -3,13 +3,17 @@ package io.meshplane.front;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -36,7 +40,17 @@ public final class TcpFront implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TcpFront.class);
   static final Duration HEALTH_INTERVAL = Duration.ofMillis(200);
-  private static final int PROBE_TIMEOUT_MILLIS = 200;
+  /**
+   * A refused connect means the node is gone; a connect that times out means its accept queue is
+   * full (busy, say with a reconnect storm) or it is frozen. The periodic probe waits longer and
+   * marks the node down; the probe before routing a connection only moves on to the next node.
+   */
+  private static final int HEALTH_PROBE_TIMEOUT_MILLIS = 1000;
+  private static final int PICK_PROBE_TIMEOUT_MILLIS = 200;
+  /** Connections being routed at once (each pick may wait for a probe). */
+  private static final int PARALLEL_PICKS = 64;
+  /** Pending connections the listening socket holds (the JDK's and Pekko's default is 100). */
+  private static final int BACKLOG = 1024;
 
   private final ActorSystem<?> system;
   private final List<InetSocketAddress> nodes;
@@ -48,15 +62,19 @@ public final class TcpFront implements AutoCloseable {
   private TcpFront(ActorSystem<?> system, List<InetSocketAddress> nodes, int port) {
     this.system = system;
     this.nodes = List.copyOf(nodes);
-    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind("127.0.0.1", port)
-        .to(Sink.foreach(this::route)).run(system);
+    // Probes block (briefly, on loopback); they run on the blocking-IO dispatcher, never on the
+    // stream accepting connections.
+    ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system)
+        .bind("127.0.0.1", port, BACKLOG, List.of(), false, Optional.empty())
+        .mapAsyncUnordered(PARALLEL_PICKS, incoming -> CompletableFuture.supplyAsync(this::pick, blocking)
+            .thenApply(target -> route(incoming, target)))
+        .to(Sink.ignore()).run(system);
     try {
       this.binding = bound.toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("TCP front could not bind 127.0.0.1:" + port + ": " + e.getMessage(), e);
     }
-    // Probes block (briefly, on loopback); they run on the blocking-IO dispatcher.
-    ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     this.probes = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, HEALTH_INTERVAL, this::probeAll,
         blocking);
     log.info("TCP front on {} for nodes {}", binding.localAddress(), nodes);
@@ -64,7 +82,7 @@ public final class TcpFront implements AutoCloseable {
 
   private void probeAll() {
     for (InetSocketAddress node : nodes) {
-      if (probe(node) && down.remove(node)) {
+      if (probe(node, HEALTH_PROBE_TIMEOUT_MILLIS, true) && down.remove(node)) {
         log.info("node {} is up again", node);
       }
     }
@@ -88,8 +106,7 @@ public final class TcpFront implements AutoCloseable {
     return binding.localAddress().getPort();
   }
 
-  private void route(Tcp.IncomingConnection incoming) {
-    InetSocketAddress target = pick();
+  private Done route(Tcp.IncomingConnection incoming, InetSocketAddress target) {
     Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> upstream =
         Tcp.get(system).outgoingConnection(target.getHostString(), target.getPort());
     CompletionStage<Tcp.OutgoingConnection> connected = incoming.handleWith(upstream, system);
@@ -99,6 +116,7 @@ public final class TcpFront implements AutoCloseable {
         log.debug("connection to node {} failed ({}); the client will reconnect", target, error.toString());
       }
     });
+    return Done.getInstance();
   }
 
   /**
@@ -110,17 +128,22 @@ public final class TcpFront implements AutoCloseable {
     int start = Math.floorMod(next.getAndIncrement(), nodes.size());
     for (int i = 0; i < nodes.size(); i++) {
       InetSocketAddress candidate = nodes.get((start + i) % nodes.size());
-      if (!down.contains(candidate) && probe(candidate)) {
+      if (!down.contains(candidate) && probe(candidate, PICK_PROBE_TIMEOUT_MILLIS, false)) {
         return candidate;
       }
     }
     return nodes.get(start);
   }
 
-  private boolean probe(InetSocketAddress node) {
+  private boolean probe(InetSocketAddress node, int timeoutMillis, boolean downOnTimeout) {
     try (Socket socket = new Socket()) {
-      socket.connect(node, PROBE_TIMEOUT_MILLIS);
+      socket.connect(node, timeoutMillis);
       return true;
+    } catch (SocketTimeoutException e) {
+      if (downOnTimeout) {
+        markDown(node, "no answer to a connect within " + timeoutMillis + " ms");
+      }
+      return false;
     } catch (IOException e) {
       markDown(node, e.toString());
       return false;
