@@ -45,6 +45,8 @@ public final class FailoverBench {
   private static final String FIRST_ANSWER_HISTOGRAM = "meshplane_xds_first_answer_seconds";
   private static final String LAST_FIRST_ANSWER = "meshplane_xds_first_answer_last_timestamp_seconds";
   private static final long METRICS_POLL_MILLIS = 100;
+  /** How long a restarted node runs (shards rebalanced onto it, JIT warm) before the next kill. */
+  private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(20);
   private static final int TYPES = 2;
 
   private final int proxyCount;
@@ -109,6 +111,10 @@ public final class FailoverBench {
       storms(mesh, fleet, changes, fullPush);
       failover(mesh, fleet, changes, fullPush, 1, "ordinary node (node-1)");
       mesh.start(1);
+      // A node killed seconds after another one restarted is a double failure; here the restarted
+      // node first serves its share of the fleet for a while, as one that has run for some time.
+      spreadOver(mesh, fleet);
+      Thread.sleep(SETTLE.toMillis());
       spreadOver(mesh, fleet);
       failover(mesh, fleet, changes, fullPush, 0, "oldest node (node-0, shard coordinator)");
       Histogram h = changes.latency.getIntervalHistogram();
