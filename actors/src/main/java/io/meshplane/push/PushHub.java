@@ -31,16 +31,24 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * once per version, shared by all local streams), debounces changes (a quiet window and a maximum
  * delay) and sends each local xDS connection only the services it watches.
  *
+ * <p>The topic delivers at most once: a node whose topic instance the publishing node has not
+ * discovered yet (the receptionist gossips it within seconds of a join) misses changes. So every
+ * {@code refresh} the hub asks each known service's entity for its state again and pushes whatever
+ * turns out to be newer ({@code firstRefresh} after start, the window in which that happens).
+ *
  * <p>Confined to its actor. Connections register with {@link Watch} and are watched for death.
  */
 public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
-  /** Debounce and fetch settings. */
-  public record Settings(Duration quietWindow, Duration maxDelay, Duration fetchTimeout,
-      Duration catalogRefresh) {
+  /**
+   * Debounce and fetch settings. Every {@code refresh} (the first {@code firstRefresh} after start)
+   * the member clusters' catalogs are read again and every known service is re-fetched.
+   */
+  public record Settings(Duration quietWindow, Duration maxDelay, Duration fetchTimeout, Duration firstRefresh,
+      Duration refresh) {
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5),
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(5), Duration.ofSeconds(30));
     }
   }
 
@@ -67,7 +75,8 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   record Changed(ServiceEntity.ServiceChanged change) implements Command {}
 
-  record Fetched(String hostname, ServiceState state, String error) implements Command {}
+  /** An entity's answer; {@code repair}: asked by the periodic refresh, not by a watch. */
+  record Fetched(String hostname, ServiceState state, String error, boolean repair) implements Command {}
 
   record CatalogReceived(ClusterWatch.Catalog catalog, String error) implements Command {}
 
@@ -75,7 +84,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   enum Flush implements Command { INSTANCE }
 
-  enum RefreshCatalog implements Command { INSTANCE }
+  enum Refresh implements Command { INSTANCE }
 
   private static final Object QUIET = "quiet";
   private static final Object MAX = "max";
@@ -117,7 +126,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     changes.tell(Topic.subscribe(ctx.messageAdapter(ServiceEntity.ServiceChanged.class, Changed::new)));
     requestCatalogs();
-    timers.startTimerWithFixedDelay(RefreshCatalog.INSTANCE, settings.catalogRefresh());
+    timers.startTimerWithFixedDelay(Refresh.INSTANCE, Refresh.INSTANCE, settings.firstRefresh(), settings.refresh());
   }
 
   @Override
@@ -133,10 +142,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
           return this;
         })
         .onMessage(Flush.class, f -> flush())
-        .onMessage(RefreshCatalog.class, r -> {
-          requestCatalogs();
-          return this;
-        })
+        .onMessage(Refresh.class, r -> refresh())
         .onMessage(GetServices.class, this::onGetServices)
         .build();
   }
@@ -184,12 +190,42 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   }
 
   private void fetch(String host) {
+    fetch(host, false);
+  }
+
+  private void fetch(String host, boolean repair) {
     if (!fetching.add(host)) {
       return;
     }
     getContext().ask(ServiceState.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, host),
         settings.fetchTimeout(), ServiceEntity.Get::new,
-        (state, error) -> new Fetched(host, state, error == null ? null : String.valueOf(error.getMessage())));
+        (state, error) -> new Fetched(host, state, error == null ? null : String.valueOf(error.getMessage()),
+            repair));
+  }
+
+  private Behavior<Command> refresh() {
+    requestCatalogs();
+    for (String host : views.keySet()) {
+      fetch(host, true);
+    }
+    return this;
+  }
+
+  /** A refresh's answer: pushed like a change if newer than what the hub holds, else nothing. */
+  private Behavior<Command> onRepairFetched(Fetched f) {
+    if (f.error() != null) {
+      getContext().getLog().debug("refresh of service {} failed ({}); next refresh retries", f.hostname(),
+          f.error());
+      return this;
+    }
+    ServiceView held = views.get(f.hostname());
+    long heldVersion = held == null ? 0 : held.version();
+    if (store(f.state())) {
+      getContext().getLog().info("service {} was behind on this node (version {}, its entity has {}): a change"
+          + " did not arrive; pushing it now", f.hostname(), heldVersion, f.state().version());
+      markDirty(f.hostname(), clock.millis());
+    }
+    return this;
   }
 
   private Behavior<Command> onWatch(Watch w) {
@@ -256,6 +292,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   private Behavior<Command> onFetched(Fetched f) {
     fetching.remove(f.hostname());
+    if (f.repair()) {
+      return onRepairFetched(f);
+    }
     catalogPending.remove(f.hostname());
     if (f.error() != null) {
       getContext().getLog().warn("service {} could not be loaded ({}); retrying in 1s", f.hostname(), f.error());
@@ -288,16 +327,20 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   private Behavior<Command> onChanged(Changed c) {
     ServiceState state = c.change().state();
-    if (!store(state)) {
-      return this;
+    if (store(state)) {
+      markDirty(state.hostname(), c.change().changedAtMillis());
     }
+    return this;
+  }
+
+  /** Schedules a push of {@code host}'s view to its watchers, debounced. */
+  private void markDirty(String host, long changedAtMillis) {
     if (dirty.isEmpty()) {
       firstDirtyAt = clock.millis();
       timers.startSingleTimer(MAX, Flush.INSTANCE, settings.maxDelay());
     }
-    dirty.merge(state.hostname(), c.change().changedAtMillis(), Math::min);
+    dirty.merge(host, changedAtMillis, Math::min);
     timers.startSingleTimer(QUIET, Flush.INSTANCE, settings.quietWindow());
-    return this;
   }
 
   private Behavior<Command> flush() {

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 class PushHubTest {
 
   private static final PushHub.Settings SETTINGS = new PushHub.Settings(Duration.ofMillis(100),
-      Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofHours(1));
+      Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofHours(1));
   private static final ServiceSpec GREETER = spec("greeter", "default");
   private static final ServiceSpec BILLING = spec("billing", "default");
   private static final ServiceSpec CATALOG = spec("catalog", "shop");
@@ -152,7 +152,11 @@ class PushHubTest {
   }
 
   private ActorRef<PushHub.Command> startHub(Set<String> memberClusters) {
-    hub = testKit.spawn(PushHub.create(SETTINGS, () -> memberClusters, topic, XdsMetrics.NOOP,
+    return startHub(memberClusters, SETTINGS);
+  }
+
+  private ActorRef<PushHub.Command> startHub(Set<String> memberClusters, PushHub.Settings settings) {
+    hub = testKit.spawn(PushHub.create(settings, () -> memberClusters, topic, XdsMetrics.NOOP,
         Clock.fixed(Instant.parse("2025-03-01T12:00:00Z"), ZoneOffset.UTC)));
     services(); // the hub has subscribed to the topic once it answers
     return hub;
@@ -337,6 +341,32 @@ class PushHubTest {
 
     assertThat(next(billingWatcher).services()).containsOnlyKeys(BILLING.hostname());
     greeterWatcher.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void a_change_the_topic_did_not_deliver_is_pushed_at_the_next_refresh() {
+    PushHub.Settings refreshing = new PushHub.Settings(SETTINGS.quietWindow(), SETTINGS.maxDelay(),
+        SETTINGS.fetchTimeout(), Duration.ofSeconds(10), Duration.ofSeconds(10));
+    testKit.stop(hub);
+    startHub(Set.of(), refreshing);
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    gets.expectMessage(GREETER.hostname());
+    // The entity moves on, but its change never reaches this node's topic instance.
+    entityStates.put(GREETER.hostname(), service(GREETER, 2, "10.0.0.2"));
+
+    time.timePasses(refreshing.firstRefresh());
+    gets.expectMessage(GREETER.hostname());
+    advanceUntil("the refreshed state is held", () -> services().get(GREETER.hostname()).version() == 2);
+    time.timePasses(SETTINGS.quietWindow());
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.services()).containsOnlyKeys(GREETER.hostname());
+    assertThat(update.services().get(GREETER.hostname()).state()).isEqualTo(service(GREETER, 2, "10.0.0.2"));
+
+    time.timePasses(refreshing.refresh());
+    gets.expectMessage(GREETER.hostname());
+    time.timePasses(SETTINGS.maxDelay());
+    conn.expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test

@@ -34,6 +34,7 @@ public record NodeSettings(
     ClusterJoin join,
     Duration quietWindow,
     Duration maxDelay,
+    Duration pushRefresh,
     int admissionRate,
     int admissionBurst) {
 
@@ -78,7 +79,7 @@ public record NodeSettings(
           c.getString("cassandra.local-datacenter"), Path.of(c.getString("cassandra.embedded.data-dir")),
           port(c, "cassandra.embedded.native-port", false), c.getString("remoting.host"),
           port(c, "remoting.port", true), join, duration(c, "push.quiet-window"),
-          duration(c, "push.max-delay"), positive(c, "xds.admission.rate"),
+          duration(c, "push.max-delay"), duration(c, "push.refresh"), positive(c, "xds.admission.rate"),
           positive(c, "xds.admission.burst"));
     } catch (ConfigException e) {
       throw new InvalidInputException("bad configuration: " + e.getMessage());

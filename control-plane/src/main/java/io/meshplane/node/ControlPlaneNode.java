@@ -57,6 +57,8 @@ public final class ControlPlaneNode implements AutoCloseable {
    * restarts on its new node at the next reminder, so this bounds that part of the gap.
    */
   private static final Duration ENSURE_INTERVAL = Duration.ofMillis(500);
+  /** The push hub's first refresh after start: changes published before the other nodes knew of it. */
+  private static final Duration FIRST_REFRESH = Duration.ofSeconds(5);
 
   private final NodeSettings settings;
   private final LocalCassandra cassandra;
@@ -124,7 +126,8 @@ public final class ControlPlaneNode implements AutoCloseable {
       Set<String> members = Set.of(settings.clusterId());
       ActorRef<PushHub.Command> hub = system.systemActorOf(PushHub.create(
           new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
-              Duration.ofSeconds(30)), () -> members, changes, metrics, clock), "push-hub", Props.empty());
+              FIRST_REFRESH.compareTo(settings.pushRefresh()) < 0 ? FIRST_REFRESH : settings.pushRefresh(),
+              settings.pushRefresh()), () -> members, changes, metrics, clock), "push-hub", Props.empty());
       Cancellable ticker = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, ENSURE_INTERVAL,
           () -> members.forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
               .tell(ClusterWatch.Ensure.INSTANCE)), system.executionContext());
