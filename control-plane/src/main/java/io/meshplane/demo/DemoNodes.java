@@ -43,7 +43,7 @@ public final class DemoNodes implements AutoCloseable {
     }
 
     String name() {
-      return name(index);
+      return DemoNodes.name(index);
     }
   }
 
