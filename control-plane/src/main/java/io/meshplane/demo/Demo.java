@@ -103,7 +103,7 @@ public final class Demo implements AutoCloseable {
       out.println("[demo] 4/7 Cassandra starting: a real Cassandra 5 server (child JVM), data in "
           + dir.resolve("cassandra") + " (the first start takes longest)");
       long begin = System.nanoTime();
-      LocalCassandra cassandra = push(started, "Cassandra", LocalCassandra.start(
+      LocalCassandra cassandra = push(started, "Cassandra server", LocalCassandra.start(
           LocalCassandra.Settings.defaults(dir.resolve("cassandra"))));
       out.printf("[demo]     Cassandra ready in %.1f s on %s (pid %d)%n", (System.nanoTime() - begin) / 1e9,
           cassandra.contactPoint(), cassandra.pid());

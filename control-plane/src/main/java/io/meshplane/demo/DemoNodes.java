@@ -127,7 +127,7 @@ public final class DemoNodes implements AutoCloseable {
     String how = code == 137 ? "exit code 137: SIGKILL" : "exit code " + code;
     out.printf("[demo] %s (pid %d) died (%s); the front sends new connections to the other nodes%n",
         spec.name(), process.pid(), how);
-    log.warn("{} (pid {}) died with exit code {}; log {}", spec.name(), process.pid(), code, spec.logFile());
+    log.info("{} (pid {}) died with exit code {}; log {}", spec.name(), process.pid(), code, spec.logFile());
   }
 
   public int size() {
