@@ -201,19 +201,18 @@ public final class Demo implements AutoCloseable {
       Path kubeconfig, Path bootstrap, Path logFile, String frontAddress, DemoNodes nodes) {
     List<DemoInfo.Backend> list = backends.all().stream()
         .map(b -> new DemoInfo.Backend(b.name(), b.address(), b.port(), REGISTERED.contains(b.name()))).toList();
-    String endpoints = settings.command("endpoints");
     String adminAddress = "127.0.0.1:" + nodes.adminPort(1);
     String kubectl = "kubectl --kubeconfig " + kubeconfig;
     List<DemoInfo.Suggestion> commands = new java.util.ArrayList<>(List.of(
-        new DemoInfo.Suggestion(endpoints + " add " + GreeterBackends.name(3),
+        new DemoInfo.Suggestion(settings.command("endpoints add " + GreeterBackends.name(3)),
             "register greeter-3 in the EndpointSlice: the client gets answers from it within a second"),
-        new DemoInfo.Suggestion(endpoints + " remove " + GreeterBackends.name(1),
+        new DemoInfo.Suggestion(settings.command("endpoints remove " + GreeterBackends.name(1)),
             "deregister greeter-1: its answers stop"),
-        new DemoInfo.Suggestion(endpoints + " list", "what the EndpointSlice lists now")));
+        new DemoInfo.Suggestion(settings.command("endpoints list"), "what the EndpointSlice lists now")));
     if (nodes.size() > 1) {
-      commands.add(new DemoInfo.Suggestion(settings.command("kill-node") + " 2",
+      commands.add(new DemoInfo.Suggestion(settings.command("kill-node 2"),
           "SIGKILL node-2: if it served the client, watch the stream move to another node; the answers go on"));
-      commands.add(new DemoInfo.Suggestion(settings.command("start-node") + " 2", "start node-2 again"));
+      commands.add(new DemoInfo.Suggestion(settings.command("start-node 2"), "start node-2 again"));
     }
     commands.addAll(List.of(
         new DemoInfo.Suggestion(kubectl + " get endpointslices,services,pods",

@@ -31,8 +31,8 @@ public record DemoSettings(Path dir, int xdsPort, int adminPort, int nodes, Stri
     }
   }
 
-  /** How to run {@code meshplane demo <subcommand>} against this demo from its working directory. */
-  public String command(String subcommand) {
-    return "./meshplane demo " + subcommand + (dirOption.isEmpty() ? "" : " " + dirOption);
+  /** How to run {@code meshplane demo <subcommand> <arguments>} against this demo from its working directory. */
+  public String command(String subcommandAndArguments) {
+    return "./meshplane demo " + subcommandAndArguments + (dirOption.isEmpty() ? "" : " " + dirOption);
   }
 }

@@ -94,6 +94,9 @@ class DemoIT {
     assertThat(info.path("backends")).extracting(b -> b.path("name").asText() + " " + b.path("address").asText()
         + " " + b.path("registered").asBoolean())
         .containsExactly("greeter-1 127.0.0.11 true", "greeter-2 127.0.0.12 true", "greeter-3 127.0.0.13 false");
+    assertThat(info.path("commands")).extracting(c -> c.path("command").asText())
+        .contains("./meshplane demo endpoints add greeter-3 --dir " + dir, "./meshplane demo kill-node 2 --dir " + dir,
+            "./meshplane demo start-node 2 --dir " + dir);
     JsonNode nodes = info.path("nodes");
     assertThat(nodes).extracting(n -> n.path("index").asInt() + " " + n.path("name").asText())
         .containsExactly("1 node-1", "2 node-2", "3 node-3");
@@ -109,9 +112,10 @@ class DemoIT {
           .isRegularFile();
       firstPids.add(n.path("pid").asLong());
     }
-    List<ProcessHandle> cassandra = demo.descendants().filter(p -> !firstPids.contains(p.pid())
-        && p.info().commandLine().orElse("").contains("CassandraDaemon")).toList();
-    assertThat(cassandra).as("the demo's Cassandra child").isNotEmpty();
+    List<ProcessHandle> cassandra = demo.children().filter(p -> !firstPids.contains(p.pid())).toList();
+    assertThat(cassandra).as("the demo's Cassandra child").singleElement()
+        .satisfies(p -> assertThat(p.info().commandLine()).hasValueSatisfying(c ->
+            assertThat(c).contains("-Dcassandra.storagedir=" + dir.resolve("cassandra"))));
 
     await("answers from greeter-1 and greeter-2").atMost(CHANGE).untilAsserted(() ->
         assertThat(answersFrom(0)).as("answers; output:\n%s", tail()).contains("greeter-1", "greeter-2"));
@@ -135,7 +139,7 @@ class DemoIT {
     long servingPid = nodes.get(index - 1).path("pid").asLong();
     int beforeKill = output.size();
     assertThat(demoCommand("kill-node", String.valueOf(index)))
-        .contains("killed " + serving + " (pid " + servingPid + ")");
+        .contains("killed " + serving + " (pid " + servingPid + ", xDS ");
     assertThat(ProcessHandle.of(servingPid).filter(ProcessHandle::isAlive)).as("killed").isEmpty();
     Pattern moved = Pattern.compile("\\[demo] the client's xDS stream moved " + serving + " -> (node-\\d), seen");
     await("the stream moves off " + serving).atMost(FAILOVER).untilAsserted(() -> {
@@ -155,9 +159,12 @@ class DemoIT {
     assertThat(newPid).isNotEqualTo(servingPid);
     assertThat(ProcessHandle.of(newPid).map(ProcessHandle::isAlive)).contains(true);
     assertThat(output).anyMatch(l -> l.startsWith("[demo] " + serving + " is back (pid " + newPid + ","));
-    await(serving + " rejoins the cluster").atMost(FAILOVER).untilAsserted(() ->
-        assertThat(admin(restarted.path("adminAddress").asText(), "/debug/members"))
-            .as("members").contains("\"selfStatus\":\"Up\""));
+    await(serving + " rejoins the cluster").atMost(FAILOVER).untilAsserted(() -> {
+      JsonNode members = JSON.readTree(admin(restarted.path("adminAddress").asText(), "/debug/members"));
+      assertThat(members.path("selfStatus").asText()).as("members: %s", members).isEqualTo("Up");
+      assertThat(members.path("members")).as("members: %s", members)
+          .filteredOn(m -> m.path("status").asText().equals("Up")).hasSize(3);
+    });
 
     assertThat(demo.waitFor(DEMO_SECONDS + 90, TimeUnit.SECONDS)).as("demo exits by itself; output:\n%s", tail())
         .isTrue();
