@@ -85,12 +85,10 @@ public final class DemoNodes implements AutoCloseable {
         nodes.launch(spec);
       }
       for (Spec spec : specs) {
-        long begin = System.nanoTime();
-        nodes.current(spec.index()).orElseThrow().awaitReady(timeout);
+        NodeProcess node = nodes.current(spec.index()).orElseThrow();
+        node.awaitReady(timeout);
         out.printf("[demo]     %s ready (pid %d): xDS 127.0.0.1:%d, admin http://127.0.0.1:%d, log %s%n",
-            spec.name(), nodes.current(spec.index()).orElseThrow().pid(), spec.xdsPort(), spec.adminPort(),
-            spec.logFile());
-        log.info("{} ready {} ms after the previous one", spec.name(), (System.nanoTime() - begin) / 1_000_000);
+            spec.name(), node.pid(), spec.xdsPort(), spec.adminPort(), spec.logFile());
       }
       return nodes;
     } catch (RuntimeException e) {
