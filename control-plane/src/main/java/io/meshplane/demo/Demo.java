@@ -135,7 +135,7 @@ public final class Demo implements AutoCloseable {
       demo.info.write(dir);
       nodes.onRestarted(demo::restarted);
       push(started, "failover watch", FailoverWatch.start(nodes, dir, XdsBootstrap.NODE_ID, out,
-          demo::requestRestart, Clock.systemDefaultZone()));
+          demo::requestRestart, n -> settings.command("kill-node " + n), Clock.systemDefaultZone()));
       out.println("[demo] up; this is also in " + dir.resolve(DemoInfo.FILE) + "\n"
           + demo.info.describe().stream().map(l -> "[demo]   " + l).collect(Collectors.joining("\n")));
       return demo;
@@ -211,7 +211,8 @@ public final class Demo implements AutoCloseable {
         new DemoInfo.Suggestion(settings.command("endpoints list"), "what the EndpointSlice lists now")));
     if (nodes.size() > 1) {
       commands.add(new DemoInfo.Suggestion(settings.command("kill-node 2"),
-          "SIGKILL node-2: if it served the client, watch the stream move to another node; the answers go on"));
+          "SIGKILL node-2; kill the node that serves the client (the demo prints which) to watch its xDS "
+              + "stream move to another node while the answers go on"));
       commands.add(new DemoInfo.Suggestion(settings.command("start-node 2"), "start node-2 again"));
     }
     commands.addAll(List.of(

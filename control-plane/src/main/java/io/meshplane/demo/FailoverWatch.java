@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class FailoverWatch implements AutoCloseable {
   private final String proxyPath;
   private final PrintStream out;
   private final IntConsumer restarter;
+  private final IntFunction<String> killCommand;
   private final Clock clock;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -53,12 +55,13 @@ public final class FailoverWatch implements AutoCloseable {
   private String serving = "";
 
   private FailoverWatch(DemoNodes nodes, Path dir, String proxyId, PrintStream out, IntConsumer restarter,
-      Clock clock) {
+      IntFunction<String> killCommand, Clock clock) {
     this.nodes = nodes;
     this.dir = dir;
     this.proxyPath = "/debug/proxies/" + URLEncoder.encode(proxyId, StandardCharsets.UTF_8);
     this.out = out;
     this.restarter = restarter;
+    this.killCommand = killCommand;
     this.clock = clock;
   }
 
@@ -66,10 +69,11 @@ public final class FailoverWatch implements AutoCloseable {
    * Starts watching the stream of proxy {@code proxyId} and the requests in {@code dir}.
    *
    * @param restarter called with a node's index when {@code start-node} asks for it
+   * @param killCommand the command line that kills node N, suggested when the stream lands on it
    */
   public static FailoverWatch start(DemoNodes nodes, Path dir, String proxyId, PrintStream out,
-      IntConsumer restarter, Clock clock) {
-    FailoverWatch watch = new FailoverWatch(nodes, dir, proxyId, out, restarter, clock);
+      IntConsumer restarter, IntFunction<String> killCommand, Clock clock) {
+    FailoverWatch watch = new FailoverWatch(nodes, dir, proxyId, out, restarter, killCommand, clock);
     watch.scheduler.scheduleWithFixedDelay(watch::poll, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return watch;
   }
@@ -89,15 +93,27 @@ public final class FailoverWatch implements AutoCloseable {
       return;
     }
     if (serving.isEmpty()) {
-      out.println("[demo] the client's xDS stream is served by " + now);
+      out.println("[demo] the client's xDS stream is served by " + now + hint(now));
     } else {
       String when = nodes.diedAt(serving)
           .map(died -> String.format(", seen %.1f s after %s died",
               Duration.between(died, Instant.now(clock)).toMillis() / 1000.0, serving))
           .orElse("");
-      out.println("[demo] the client's xDS stream moved " + serving + " -> " + now + when);
+      out.println("[demo] the client's xDS stream moved " + serving + " -> " + now + when + hint(now));
     }
     serving = now;
+  }
+
+  /** How to watch the next failover, when more than one node runs. */
+  private String hint(String node) {
+    if (nodes.size() < 2 || !node.startsWith("node-")) {
+      return "";
+    }
+    try {
+      return " (to watch it fail over: " + killCommand.apply(Integer.parseInt(node.substring(5))) + ")";
+    } catch (NumberFormatException e) {
+      return "";
+    }
   }
 
   /** The node serving the client's stream, as the first live node that answers says. */

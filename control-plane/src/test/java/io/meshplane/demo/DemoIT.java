@@ -49,6 +49,7 @@ class DemoIT {
   private static final Pattern ANSWER =
       Pattern.compile("\\[client \\d\\d:\\d\\d:\\d\\d] (greeter-\\d) answered: Hello demo from (greeter-\\d)");
   private static final Pattern SERVED = Pattern.compile("\\[demo] the client's xDS stream is served by (node-\\d)");
+  private static final Pattern MOVED = Pattern.compile("\\[demo] the client's xDS stream moved node-\\d -> (node-\\d)");
   private static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -137,6 +138,8 @@ class DemoIT {
     String serving = servingNode().orElseThrow();
     int index = Integer.parseInt(serving.substring("node-".length()));
     long servingPid = nodes.get(index - 1).path("pid").asLong();
+    assertThat(output).anyMatch(l -> l.contains("served by " + serving + " (to watch it fail over: ./meshplane demo "
+        + "kill-node " + index + " --dir " + dir + ")"));
     int beforeKill = output.size();
     assertThat(demoCommand("kill-node", String.valueOf(index)))
         .contains("killed " + serving + " (pid " + servingPid + ", xDS ");
@@ -187,9 +190,9 @@ class DemoIT {
       if (m.find()) {
         last = m.group(1);
       }
-      int arrow = line.indexOf(" -> ");
-      if (line.startsWith("[demo] the client's xDS stream moved ") && arrow > 0) {
-        last = line.substring(arrow + 4, line.indexOf(',', arrow));
+      Matcher moved = MOVED.matcher(line);
+      if (moved.find()) {
+        last = moved.group(1);
       }
     }
     return Optional.ofNullable(last);
