@@ -2,6 +2,8 @@ package io.meshplane.cli;
 
 import io.meshplane.demo.Demo;
 import io.meshplane.demo.DemoEndpointsCommand;
+import io.meshplane.demo.DemoKillNodeCommand;
+import io.meshplane.demo.DemoStartNodeCommand;
 import io.meshplane.demo.DemoLogging;
 import io.meshplane.demo.DemoSettings;
 import io.meshplane.demo.LocalPorts;
@@ -19,47 +21,64 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code meshplane demo}: a whole mesh on this machine (see {@link Demo}), until Ctrl-C or
- * {@code --duration}. Exit codes: 0 stopped as asked, 1 could not start, 2 bad usage.
+ * {@code --duration}; its subcommands act on a running demo from another terminal. Exit codes:
+ * 0 stopped as asked, 1 could not start, 2 bad usage.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, subcommands = DemoEndpointsCommand.class,
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    subcommands = {DemoEndpointsCommand.class, DemoKillNodeCommand.class, DemoStartNodeCommand.class},
     description = {
         "Runs a local demo mesh: a simulated Kubernetes cluster with service 'greeter' and three gRPC backends "
-            + "(two registered), a control-plane node with an embedded Cassandra, and a real proxyless gRPC xDS "
-            + "client calling the service once a second.",
+            + "(two registered), a real Cassandra, three control-plane nodes (child JVMs in one Pekko cluster) "
+            + "behind a TCP front, and a real proxyless gRPC xDS client calling the service once a second "
+            + "through the front.",
         "From another terminal, 'meshplane demo endpoints add greeter-3' (or remove greeter-1) changes the "
-            + "service's endpoints; the client's answers follow within a second."})
+            + "service's endpoints; the client's answers follow within a second.",
+        "'meshplane demo kill-node 2' kills node-2 with SIGKILL: the demo prints the node's death and the "
+            + "client's xDS stream moving to another node while the answers go on; 'meshplane demo start-node 2' "
+            + "starts it again."})
 public final class DemoCommand implements Callable<Integer> {
 
   private static final int DEFAULT_XDS_PORT = 15010;
   private static final int DEFAULT_ADMIN_PORT = 15014;
+  private static final int DEFAULT_NODES = 3;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--dir", paramLabel = "DIR", defaultValue = DemoEndpointsCommand.DEFAULT_DIR,
-      description = "Directory for the kubeconfig, xDS bootstrap, Cassandra data, log and demo.json; kept "
-          + "between runs (default: ${DEFAULT-VALUE}).")
+      description = "Directory for the kubeconfig, xDS bootstrap, Cassandra data, logs (demo.log, node-N.log) and "
+          + "demo.json; kept between runs (default: ${DEFAULT-VALUE}).")
   Path dir;
+
+  @Option(names = "--nodes", paramLabel = "N",
+      description = "How many control-plane nodes, " + DemoSettings.MIN_NODES + "-" + DemoSettings.MAX_NODES
+          + " (default 3). Keep a majority alive: the Split Brain Resolver stops a minority.")
+  String nodes;
 
   @Option(names = "--duration", paramLabel = "SECONDS",
       description = "Stop after this many seconds (default: run until Ctrl-C).")
   Long durationSeconds;
 
-  @Option(names = "--xds-port", description = "ADS gRPC port (default 15010 if free, else any free port).")
+  @Option(names = "--xds-port", description = "The control plane's xDS address for the proxies: the port of the TCP "
+      + "front that forwards each connection to a live node (default 15010 if free, else any free port). The nodes' "
+      + "own xDS ports are free ones, listed in demo.json.")
   Integer xdsPort;
 
-  @Option(names = "--admin-port", description = "Admin HTTP port (default 15014 if free, else any free port).")
+  @Option(names = "--admin-port", description = "Admin HTTP port of node-1 (default 15014 if free, else any free "
+      + "port); the other nodes get free ports, listed in demo.json. Any node answers for the whole mesh.")
   Integer adminPort;
 
   @Override
   public Integer call() throws InterruptedException {
     Optional<Duration> duration = duration();
+    int nodeCount = nodeCount();
     int xds = port("--xds-port", xdsPort, DEFAULT_XDS_PORT, 0);
     int admin = port("--admin-port", adminPort, DEFAULT_ADMIN_PORT, xds);
     Path demoDir = directory();
-    DemoSettings settings = new DemoSettings(demoDir, xds, admin, endpointsCommand());
+    DemoSettings settings = new DemoSettings(demoDir, xds, admin, nodeCount,
+        DemoEndpointsCommand.DEFAULT_DIR.equals(dir.toString()) ? "" : "--dir " + dir);
     PrintStream out = System.out;
-    Path logFile = demoDir.resolve("control-plane.log");
+    Path logFile = demoDir.resolve("demo.log");
     DemoLogging.toFile(logFile);
     StopSignal stop = StopSignal.install(out);
 
@@ -127,10 +146,22 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** How the printed commands reach this demo's endpoints command from the working directory. */
-  private String endpointsCommand() {
-    String base = "./meshplane demo endpoints";
-    return DemoEndpointsCommand.DEFAULT_DIR.equals(dir.toString()) ? base : base + " --dir " + dir;
+  private int nodeCount() {
+    if (nodes == null) {
+      return DEFAULT_NODES;
+    }
+    String expected = ": expected a number of control-plane nodes, " + DemoSettings.MIN_NODES + "-"
+        + DemoSettings.MAX_NODES;
+    int n;
+    try {
+      n = Integer.parseInt(nodes.trim());
+    } catch (NumberFormatException e) {
+      throw usage("--nodes " + nodes + expected);
+    }
+    if (n < DemoSettings.MIN_NODES || n > DemoSettings.MAX_NODES) {
+      throw usage("--nodes " + nodes + expected);
+    }
+    return n;
   }
 
   private CommandLine.ParameterException usage(String message) {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.meshplane.config.NodeSettings;
 import io.meshplane.model.InvalidInputException;
 import io.meshplane.node.ControlPlaneNode;
+import io.meshplane.node.ParentWatchdog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,6 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,6 +29,10 @@ import picocli.CommandLine.Option;
     description = "Runs a control-plane node. Every flag can also be set as an environment variable "
         + "MESHPLANE_<FLAG> (for example MESHPLANE_XDS_PORT) or in a HOCON file under 'meshplane'.")
 public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+  /** How long a node whose parent died gets to leave the cluster before it halts. */
+  private static final long PARENT_GONE_GRACE_SECONDS = 30;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -122,8 +131,17 @@ public final class RunCommand implements Callable<Integer> {
           + "the service name (default app=%%s).")
   String podLabelSelector;
 
+  @Option(names = "--exit-with-parent",
+      description = "Stop this node when the process that started it dies, even by SIGKILL, and ignore Ctrl-C "
+          + "(SIGINT): the parent decides when the node stops. For nodes started by another program, such as "
+          + "'meshplane demo'.")
+  boolean exitWithParent;
+
   @Override
   public Integer call() {
+    if (exitWithParent) {
+      watchParent();
+    }
     NodeSettings settings;
     Config config;
     try {
@@ -143,6 +161,21 @@ public final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "meshplane-shutdown"));
     node.awaitTermination();
     return 0;
+  }
+
+  /**
+   * A terminal's Ctrl-C reaches the whole process group; the parent stops its nodes itself, in
+   * order. If the parent dies, the node leaves gracefully (the shutdown hook), or halts after a grace.
+   */
+  private static void watchParent() {
+    sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+    ParentWatchdog watchdog = ParentWatchdog.start(() -> {
+      log.warn("the parent process is gone; stopping this node (--exit-with-parent)");
+      CompletableFuture.delayedExecutor(PARENT_GONE_GRACE_SECONDS, TimeUnit.SECONDS)
+          .execute(() -> Runtime.getRuntime().halt(1));
+      System.exit(1);
+    });
+    log.info("--exit-with-parent: this node stops when its parent (pid {}) dies", watchdog.parentPid());
   }
 
   /** flags > environment > --config file > defaults. */

@@ -1,32 +1,41 @@
 package io.meshplane.demo;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.meshplane.config.NodeSettings;
-import io.meshplane.node.ControlPlaneNode;
+import io.meshplane.front.TcpFront;
+import io.meshplane.node.NodeProcess;
+import io.meshplane.persistence.LocalCassandra;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A whole mesh on one machine: a simulated Kubernetes cluster with the {@code greeter} service,
- * three real gRPC backends (two registered), a control-plane node with its embedded Cassandra,
- * and a real proxyless xDS client calling the service once a second. {@link #start} brings them
- * up in that order, printing one line per step; {@link #close} stops them in reverse order.
- * Started and closed by the demo's main thread; {@link #close} may also come from a shutdown
- * hook, so it is synchronized and idempotent.
+ * three real gRPC backends (two registered), a real Cassandra, N control-plane nodes (child JVMs
+ * forming one Pekko cluster) behind a TCP front, and a real proxyless xDS client calling the
+ * service once a second through the front. {@link #start} brings them up in that order, printing
+ * one line per step; {@link #close} stops them in reverse order. While it runs, a {@link
+ * FailoverWatch} reports nodes dying and the client's stream moving, and restarts a node when
+ * {@code meshplane demo start-node} asks.
+ *
+ * <p>Started and closed by the demo's main thread; {@link #close} may also come from a shutdown
+ * hook, so it is synchronized and idempotent. Restarts run on a thread of their own; the current
+ * {@link DemoInfo} is guarded by this object's lock.
  */
 public final class Demo implements AutoCloseable {
 
@@ -37,21 +46,33 @@ public final class Demo implements AutoCloseable {
   public static final List<String> REGISTERED = List.of(GreeterBackends.name(1), GreeterBackends.name(2));
   public static final String XDS_TARGET = "xds:///" + DemoWorkloads.SERVICE + "." + DemoWorkloads.NAMESPACE
       + ".svc.cluster.local:" + DemoWorkloads.SERVICE_PORT;
+  private static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration CLUSTER_POLL = Duration.ofMillis(200);
 
   private static final Logger log = LoggerFactory.getLogger(Demo.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Deque<Step> started;
-  private final DemoInfo info;
+  private final Path dir;
   private final PrintStream out;
+  private final ExecutorService restarts;
+  private DemoNodes nodes;
+  private DemoInfo info;
   private boolean closed;
 
   /** Something started, to be stopped on close. */
   private record Step(String what, AutoCloseable resource) {}
 
-  private Demo(Deque<Step> started, DemoInfo info, PrintStream out) {
+  private Demo(Deque<Step> started, Path dir, PrintStream out) {
     this.started = started;
-    this.info = info;
+    this.dir = dir;
     this.out = out;
+    this.restarts = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "demo-restart");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
@@ -62,11 +83,12 @@ public final class Demo implements AutoCloseable {
     Deque<Step> started = new ArrayDeque<>();
     try {
       Path dir = Files.createDirectories(settings.dir());
+      Demo demo = new Demo(started, dir, out);
       SimulatedCluster cluster = push(started, "simulated Kubernetes cluster", SimulatedCluster.start());
-      out.println("[demo] 1/6 Kubernetes: fabric8 mock API server (CRUD mode) on " + cluster.apiUrl());
+      out.println("[demo] 1/7 Kubernetes: fabric8 mock API server (CRUD mode) on " + cluster.apiUrl());
 
       GreeterBackends backends = push(started, "greeter backends", GreeterBackends.start(BACKENDS));
-      out.println("[demo] 2/6 backends: " + backends.all().stream()
+      out.println("[demo] 2/7 backends: " + backends.all().stream()
           .map(b -> b.name() + " " + b.address() + ":" + b.port()).collect(Collectors.joining(", "))
           + " (grpc-java servers)");
 
@@ -74,31 +96,49 @@ public final class Demo implements AutoCloseable {
         DemoWorkloads.seed(kube, backends.all(), REGISTERED);
       }
       Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-      out.println("[demo] 3/6 seeded namespace " + DemoWorkloads.NAMESPACE + ", node " + DemoWorkloads.NODE
+      out.println("[demo] 3/7 seeded namespace " + DemoWorkloads.NAMESPACE + ", node " + DemoWorkloads.NODE
           + ", pods greeter-1.." + BACKENDS + ", service " + DemoWorkloads.SERVICE + ":" + DemoWorkloads.SERVICE_PORT
           + ", EndpointSlice " + DemoWorkloads.SLICE + " " + REGISTERED + "; kubeconfig " + kubeconfig);
 
-      out.println("[demo] 4/6 control plane starting: embedded Cassandra in " + dir.resolve("cassandra")
-          + " (the first start takes longest), log in " + logFile);
+      out.println("[demo] 4/7 Cassandra starting: a real Cassandra 5 server (child JVM), data in "
+          + dir.resolve("cassandra") + " (the first start takes longest)");
       long begin = System.nanoTime();
-      ControlPlaneNode node = push(started, "control-plane node", startNode(settings, kubeconfig));
-      String xdsAddress = "127.0.0.1:" + node.xdsPort();
-      String adminAddress = "127.0.0.1:" + node.adminPort();
-      out.printf("[demo]     control plane ready in %.1f s: xDS %s, admin http://%s%n",
-          (System.nanoTime() - begin) / 1e9, xdsAddress, adminAddress);
+      LocalCassandra cassandra = push(started, "Cassandra server", LocalCassandra.start(
+          LocalCassandra.Settings.defaults(dir.resolve("cassandra"))));
+      out.printf("[demo]     Cassandra ready in %.1f s on %s (pid %d)%n", (System.nanoTime() - begin) / 1e9,
+          cassandra.contactPoint(), cassandra.pid());
 
-      Path bootstrap = XdsBootstrap.write(dir.resolve("xds-bootstrap.json"), xdsAddress, CLUSTER_ID, NETWORK);
-      out.println("[demo] 5/6 xDS bootstrap for the client: " + bootstrap);
+      out.println("[demo] 5/7 " + settings.nodes() + " control-plane node" + (settings.nodes() == 1 ? "" : "s")
+          + " starting (child JVMs, one Pekko cluster)");
+      begin = System.nanoTime();
+      DemoNodes nodes = push(started, "control-plane nodes", DemoNodes.start(settings.nodes(), dir,
+          settings.adminPort(), nodeFlags(kubeconfig, cassandra), out, NODE_READY_TIMEOUT));
+      demo.nodes = nodes;
+      push(started, "restarter", demo.restarts::shutdownNow);
+      awaitCluster(nodes, out);
+      out.printf("[demo]     control plane ready in %.1f s%n", (System.nanoTime() - begin) / 1e9);
+
+      ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "demo-front");
+      push(started, "TCP front's actor system", frontSystem::terminate);
+      TcpFront front = push(started, "TCP front", TcpFront.start(frontSystem, nodes.xdsAddresses(),
+          settings.xdsPort()));
+      String frontAddress = "127.0.0.1:" + front.port();
+      Path bootstrap = XdsBootstrap.write(dir.resolve("xds-bootstrap.json"), frontAddress, CLUSTER_ID, NETWORK);
+      out.println("[demo] 6/7 TCP front on " + frontAddress + " (the control plane's stable address: each new "
+          + "connection goes to a live node); xDS bootstrap for the client: " + bootstrap);
 
       push(started, "xDS client", GreeterClient.start(XDS_TARGET, bootstrap, "demo", out::println,
           Clock.systemDefaultZone()));
-      out.println("[demo] 6/6 xDS client calling " + XDS_TARGET + " once a second");
+      out.println("[demo] 7/7 xDS client calling " + XDS_TARGET + " once a second");
 
-      DemoInfo info = info(settings, cluster, backends, kubeconfig, bootstrap, logFile, xdsAddress, adminAddress);
-      info.write(dir);
+      demo.info = info(settings, cluster, backends, kubeconfig, bootstrap, logFile, frontAddress, nodes);
+      demo.info.write(dir);
+      nodes.onRestarted(demo::restarted);
+      push(started, "failover watch", FailoverWatch.start(nodes, dir, XdsBootstrap.NODE_ID, out,
+          demo::requestRestart, n -> settings.command("kill-node " + n), Clock.systemDefaultZone()));
       out.println("[demo] up; this is also in " + dir.resolve(DemoInfo.FILE) + "\n"
-          + info.describe().stream().map(l -> "[demo]   " + l).collect(Collectors.joining("\n")));
-      return new Demo(started, info, out);
+          + demo.info.describe().stream().map(l -> "[demo]   " + l).collect(Collectors.joining("\n")));
+      return demo;
     } catch (IOException e) {
       stopAll(started, out);
       throw new UncheckedIOException("cannot create the demo directory " + settings.dir(), e);
@@ -113,62 +153,121 @@ public final class Demo implements AutoCloseable {
     return resource;
   }
 
-  private static ControlPlaneNode startNode(DemoSettings settings, Path kubeconfig) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("meshplane.node-name", "demo-control-plane");
-    o.put("meshplane.cluster-id", CLUSTER_ID);
-    o.put("meshplane.network", NETWORK);
-    o.put("meshplane.region", DemoWorkloads.REGION);
-    o.put("meshplane.zone", DemoWorkloads.ZONE);
-    o.put("meshplane.kubeconfig", kubeconfig.toString());
-    o.put("meshplane.bind-host", "127.0.0.1");
-    o.put("meshplane.xds.port", settings.xdsPort());
-    o.put("meshplane.admin.port", settings.adminPort());
-    o.put("meshplane.cassandra.embedded.data-dir", settings.dir().resolve("cassandra").toString());
-    o.put("meshplane.cassandra.embedded.native-port", LocalPorts.free("127.0.0.1"));
-    o.put("meshplane.remoting.host", "127.0.0.1");
-    o.put("meshplane.remoting.port", 0);
-    Config config = ConfigFactory.parseMap(o)
-        .withFallback(ConfigFactory.parseResources("meshplane.conf"))
-        .withFallback(ConfigFactory.load()).resolve();
-    return ControlPlaneNode.start(NodeSettings.from(config), config);
+  private static List<String> nodeFlags(Path kubeconfig, LocalCassandra cassandra) {
+    return List.of("--cluster-id", CLUSTER_ID, "--network", NETWORK, "--region", DemoWorkloads.REGION,
+        "--zone", DemoWorkloads.ZONE, "--kubeconfig", kubeconfig.toString(),
+        "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter());
+  }
+
+  /**
+   * Waits until node-1 sees every node up in one cluster. A node is ready before it has joined,
+   * and its proxies are served once it has; past the deadline the demo goes on and says so.
+   */
+  private static void awaitCluster(DemoNodes nodes, PrintStream out) {
+    long deadline = System.nanoTime() + CLUSTER_TIMEOUT.toNanos();
+    NodeProcess first = nodes.live(1).orElseThrow(() -> new IllegalStateException("node-1 died at start"));
+    int up = 0;
+    while (System.nanoTime() - deadline < 0) {
+      up = upMembers(first);
+      if (up == nodes.size()) {
+        out.println("[demo]     Pekko cluster formed: " + up + " member" + (up == 1 ? "" : "s") + " up");
+        return;
+      }
+      // Waiting on node-1's process doubles as the poll interval and notices it dying.
+      if (first.awaitExit(CLUSTER_POLL)) {
+        throw new IllegalStateException("node-1 died while the cluster formed; see " + first.logFile());
+      }
+    }
+    out.println("[demo]     only " + up + " of " + nodes.size() + " nodes are up in the Pekko cluster after "
+        + CLUSTER_TIMEOUT.toSeconds() + " s; going on (see the nodes' logs)");
+  }
+
+  private static int upMembers(NodeProcess node) {
+    try {
+      JsonNode members = JSON.readTree(node.admin("/debug/members")).path("members");
+      int up = 0;
+      for (JsonNode m : members) {
+        if ("Up".equals(m.path("status").asText())) {
+          up++;
+        }
+      }
+      return up;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   private static DemoInfo info(DemoSettings settings, SimulatedCluster cluster, GreeterBackends backends,
-      Path kubeconfig, Path bootstrap, Path logFile, String xdsAddress, String adminAddress) {
+      Path kubeconfig, Path bootstrap, Path logFile, String frontAddress, DemoNodes nodes) {
     List<DemoInfo.Backend> list = backends.all().stream()
         .map(b -> new DemoInfo.Backend(b.name(), b.address(), b.port(), REGISTERED.contains(b.name()))).toList();
-    String endpoints = settings.endpointsCommand();
+    String adminAddress = "127.0.0.1:" + nodes.adminPort(1);
     String kubectl = "kubectl --kubeconfig " + kubeconfig;
-    List<DemoInfo.Suggestion> commands = List.of(
-        new DemoInfo.Suggestion(endpoints + " add " + GreeterBackends.name(3),
+    List<DemoInfo.Suggestion> commands = new java.util.ArrayList<>(List.of(
+        new DemoInfo.Suggestion(settings.command("endpoints add " + GreeterBackends.name(3)),
             "register greeter-3 in the EndpointSlice: the client gets answers from it within a second"),
-        new DemoInfo.Suggestion(endpoints + " remove " + GreeterBackends.name(1),
+        new DemoInfo.Suggestion(settings.command("endpoints remove " + GreeterBackends.name(1)),
             "deregister greeter-1: its answers stop"),
-        new DemoInfo.Suggestion(endpoints + " list", "what the EndpointSlice lists now"),
+        new DemoInfo.Suggestion(settings.command("endpoints list"), "what the EndpointSlice lists now")));
+    if (nodes.size() > 1) {
+      commands.add(new DemoInfo.Suggestion(settings.command("kill-node 2"),
+          "SIGKILL node-2; kill the node that serves the client (the demo prints which) to watch its xDS "
+              + "stream move to another node while the answers go on"));
+      commands.add(new DemoInfo.Suggestion(settings.command("start-node 2"), "start node-2 again"));
+    }
+    commands.addAll(List.of(
         new DemoInfo.Suggestion(kubectl + " get endpointslices,services,pods",
             "kubectl works against the simulated cluster too (no watch; --validate=false for apply)"),
         new DemoInfo.Suggestion(kubectl + " get endpointslices -o custom-columns="
             + "'NAME:.metadata.name,ADDRESSES:.endpoints[*].addresses[*]'", "the slice's addresses, by kubectl"),
+        new DemoInfo.Suggestion("./meshplane proxy-status --admin http://" + adminAddress,
+            "which node serves the client, and its sync status"),
+        new DemoInfo.Suggestion("curl -s http://" + adminAddress + "/debug/members",
+            "the Pekko cluster as node-1 sees it"),
         new DemoInfo.Suggestion("curl -s http://" + adminAddress + "/debug/services",
             "the service as the control plane sees it"),
-        new DemoInfo.Suggestion("curl -s http://" + adminAddress + "/metrics", "Prometheus metrics"));
-    return new DemoInfo(ProcessHandle.current().pid(), xdsAddress, adminAddress,
+        new DemoInfo.Suggestion("curl -s http://" + adminAddress + "/metrics", "Prometheus metrics")));
+    return new DemoInfo(ProcessHandle.current().pid(), frontAddress, adminAddress,
         "http://" + adminAddress + "/metrics", "http://" + adminAddress + "/debug/services",
-        kubeconfig.toString(), cluster.apiUrl(), XDS_TARGET, bootstrap.toString(), logFile.toString(), list, commands);
+        kubeconfig.toString(), cluster.apiUrl(), XDS_TARGET, bootstrap.toString(), logFile.toString(), list, commands,
+        frontAddress, nodes.info());
   }
 
-  public DemoInfo info() {
+  /** What {@value DemoInfo#FILE} says now. */
+  public synchronized DemoInfo info() {
     return info;
+  }
+
+  /** From the failover watch: {@code start-node} asked for node {@code index}. */
+  private void requestRestart(int index) {
+    restarts.execute(() -> {
+      try {
+        nodes.restart(index, NODE_READY_TIMEOUT);
+      } catch (RuntimeException e) {
+        String why = e.getMessage();
+        out.println("[demo] could not start " + DemoNodes.name(index) + ": " + why);
+        log.warn("demo: starting {} failed: {}", DemoNodes.name(index), why);
+        NodeRequests.failed(dir, index, why);
+      }
+    });
+  }
+
+  private synchronized void restarted(DemoInfo.Node node) {
+    if (!closed) {
+      info = info.withNode(node);
+      info.write(dir);
+    }
   }
 
   /** Stops everything in reverse order of start; later calls do nothing. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     stopAll(started, out);
   }
 

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,19 +20,21 @@ import java.util.Optional;
  * backends and commands to try. Written to {@value #FILE} in the demo directory. Immutable.
  *
  * @param pid process id of the demo
- * @param xdsAddress host:port of the ADS gRPC server
- * @param adminAddress host:port of the admin HTTP server
+ * @param xdsAddress host:port the proxies use: the TCP front before the nodes' xDS servers
+ * @param adminAddress host:port of node-1's admin HTTP server
  * @param kubeconfig kubeconfig of the simulated cluster
  * @param kubernetesApi URL of the simulated cluster's API server
  * @param xdsTarget the channel target of the demo's xDS client
  * @param xdsBootstrap the grpc-java xDS bootstrap file of the client
- * @param logFile where the control plane's log goes
+ * @param logFile where the demo's own log goes (each node logs to its own file)
  * @param backends the sample backends, and whether each was registered at start
  * @param commands commands to try from another terminal
+ * @param frontAddress host:port of the TCP front (the same as {@code xdsAddress})
+ * @param nodes the control-plane nodes, by index from 1; a restarted node has a new pid
  */
 public record DemoInfo(long pid, String xdsAddress, String adminAddress, String metricsUrl, String debugServicesUrl,
     String kubeconfig, String kubernetesApi, String xdsTarget, String xdsBootstrap, String logFile,
-    List<Backend> backends, List<Suggestion> commands) {
+    List<Backend> backends, List<Suggestion> commands, String frontAddress, List<Node> nodes) {
 
   public static final String FILE = "demo.json";
 
@@ -58,12 +63,72 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
     }
   }
 
+  /**
+   * One control-plane node: a {@code meshplane run} child JVM of the demo. Immutable.
+   *
+   * @param index 1-based, as {@code demo kill-node N} names it
+   * @param startedAt when the operating system started the process, ISO-8601; with the pid it
+   *     tells this process from a later one that reuses the pid
+   */
+  public record Node(int index, String name, long pid, String startedAt, String xdsAddress, String adminAddress,
+      String remotingAddress, String logFile) {
+
+    public Node {
+      requireNonNull(name, "name");
+      requireNonNull(startedAt, "startedAt");
+      requireNonNull(xdsAddress, "xdsAddress");
+      requireNonNull(adminAddress, "adminAddress");
+      requireNonNull(remotingAddress, "remotingAddress");
+      requireNonNull(logFile, "logFile");
+      if (index < 1) {
+        throw new IllegalArgumentException("node index must be at least 1, was " + index);
+      }
+    }
+
+    /** This node's process, if it still runs: same pid AND same start time (pids are reused). */
+    public Optional<ProcessHandle> process() {
+      Instant started = Instant.parse(startedAt);
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(p -> p.info().startInstant()
+              .map(s -> Duration.between(s, started).abs().compareTo(START_TIME_TOLERANCE) < 0).orElse(false));
+    }
+  }
+
+  /** Start times read twice from /proc can differ by rounding; a reused pid starts much later. */
+  private static final Duration START_TIME_TOLERANCE = Duration.ofSeconds(1);
+
   public DemoInfo {
     requireNonNull(xdsAddress, "xdsAddress");
     requireNonNull(kubeconfig, "kubeconfig");
     requireNonNull(kubernetesApi, "kubernetesApi");
     backends = List.copyOf(backends);
     commands = List.copyOf(commands);
+    frontAddress = frontAddress == null ? xdsAddress : frontAddress;
+    nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).index() != i + 1) {
+        throw new IllegalArgumentException("nodes must be listed by index from 1; found " + nodes.get(i).index()
+            + " at position " + (i + 1));
+      }
+    }
+  }
+
+  /** Node {@code index} (1-based). */
+  public Optional<Node> node(int index) {
+    return index >= 1 && index <= nodes.size() ? Optional.of(nodes.get(index - 1)) : Optional.empty();
+  }
+
+  /** This, with {@code node} replacing the node of the same index. */
+  public DemoInfo withNode(Node node) {
+    List<Node> updated = new ArrayList<>(nodes);
+    updated.set(node.index() - 1, node);
+    return new DemoInfo(pid, xdsAddress, adminAddress, metricsUrl, debugServicesUrl, kubeconfig, kubernetesApi,
+        xdsTarget, xdsBootstrap, logFile, backends, commands, frontAddress, updated);
+  }
+
+  /** Whether the demo process that wrote this still runs. */
+  public boolean demoRunning() {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /** The backend named {@code name}. */
@@ -79,13 +144,18 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
   /** The summary printed when the demo is up, one line per entry. */
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
-    lines.add("xDS (ADS gRPC)      " + xdsAddress);
-    lines.add("admin / metrics     http://" + adminAddress + "   " + metricsUrl + "   " + debugServicesUrl);
+    lines.add("xDS (ADS gRPC)      " + xdsAddress + "   (TCP front: each connection goes to a live node)");
+    for (Node n : nodes) {
+      lines.add(String.format("%-19s pid %-8d xDS %s   admin http://%s   remoting %s   log %s", n.name(), n.pid(),
+          n.xdsAddress(), n.adminAddress(), n.remotingAddress(), n.logFile()));
+    }
+    lines.add("admin / metrics     http://" + adminAddress + "   " + metricsUrl + "   " + debugServicesUrl
+        + (nodes.size() > 1 ? "   (node-1; every node answers)" : ""));
     lines.add("Kubernetes API      " + kubernetesApi + "   (fabric8 mock server, CRUD mode)");
     lines.add("kubeconfig          " + kubeconfig);
     lines.add("xDS client target   " + xdsTarget);
     lines.add("xDS bootstrap       " + xdsBootstrap);
-    lines.add("control-plane log   " + logFile);
+    lines.add("demo log            " + logFile);
     for (Backend b : backends) {
       lines.add(String.format("backend %-11s %-20s %s", b.name(), b.hostPort(),
           b.registered() ? "registered in EndpointSlice " + DemoWorkloads.SLICE : "running, NOT registered"));
@@ -98,11 +168,16 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
     return lines;
   }
 
-  /** Writes this as pretty JSON to {@code dir}/{@value #FILE}. */
+  /**
+   * Writes this as pretty JSON to {@code dir}/{@value #FILE}, through a temporary file and a rename
+   * so that a reader never sees half a file.
+   */
   public Path write(Path dir) {
     Path file = dir.resolve(FILE);
+    Path partial = dir.resolve(FILE + ".partial");
     try {
-      JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), this);
+      JSON.writerWithDefaultPrettyPrinter().writeValue(partial.toFile(), this);
+      Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);

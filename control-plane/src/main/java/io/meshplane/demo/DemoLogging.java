@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the demo's terminal readable: the control plane's log goes to a file in the demo
+ * Keeps the demo's terminal readable: the demo's own log goes to a file in the demo
  * directory, and the console appenders keep only WARN and ERROR. Does nothing when SLF4J is not
  * bound to logback. Called once, by the demo's main thread, before the demo starts.
  */

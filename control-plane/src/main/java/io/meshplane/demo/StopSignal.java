@@ -10,9 +10,11 @@ import sun.misc.Signal;
 /**
  * Turns Ctrl-C (SIGINT) and SIGTERM into a request to stop that the demo's main thread waits for,
  * so that the demo stops everything in order and exits 0. A JVM shutdown hook could not do that:
- * hooks run concurrently (the embedded Cassandra's own hook would race the control plane that uses
- * it) and the exit code after a signal is 130 or 143. A second signal halts at once; the embedded
- * Cassandra's watchdog then ends Cassandra too. The handlers run on the JVM's signal thread.
+ * hooks run concurrently (Cassandra's own hook would race the control-plane nodes that use
+ * it) and the exit code after a signal is 130 or 143. The demo's children ignore SIGINT (which a
+ * terminal sends to the whole process group) for the same reason. A second signal halts at once;
+ * the watchdogs of Cassandra and of the nodes ({@code --exit-with-parent}) then end them too. The
+ * handlers run on the JVM's signal thread.
  */
 public final class StopSignal {
 

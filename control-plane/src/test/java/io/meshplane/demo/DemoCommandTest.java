@@ -12,16 +12,144 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
 
+  private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
+  private final List<Process> standIns = new ArrayList<>();
+
+  @AfterEach
+  void stopStandIns() {
+    standIns.forEach(Process::destroyForcibly);
+  }
 
   private int run(String... args) {
-    return Main.commandLine().setOut(new PrintWriter(new StringWriter(), true)).setErr(new PrintWriter(err, true))
+    return Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
         .execute(args);
+  }
+
+  /** A real process standing in for a demo node, so that kill-node has something to kill. */
+  private Process standInNode() throws IOException {
+    Process p = new ProcessBuilder("sleep", "600").start();
+    standIns.add(p);
+    return p;
+  }
+
+  @Test
+  void rejects_a_node_count_out_of_range_or_not_a_number() {
+    assertThat(run("demo", "--duration", "5", "--nodes", "0")).isEqualTo(2);
+    assertThat(run("demo", "--duration", "5", "--nodes", "6")).isEqualTo(2);
+    assertThat(run("demo", "--duration", "5", "--nodes", "three")).isEqualTo(2);
+    assertThat(err.toString()).contains("--nodes 0: expected a number of control-plane nodes, 1-5",
+        "--nodes 6: expected a number of control-plane nodes, 1-5",
+        "--nodes three: expected a number of control-plane nodes, 1-5");
+  }
+
+  @Test
+  void kill_node_rejects_a_node_that_is_not_a_number_or_out_of_range(@TempDir Path tmp) {
+    writeInfo(tmp);
+    assertThat(run("demo", "kill-node", "two", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "kill-node", "0", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "kill-node", "4", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "kill-node", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("node 'two': expected a node number, 1 for node-1 and so on",
+        "node '0': expected a node number", "node 4: expected a node number 1-3 (this demo runs 3 nodes)",
+        "Missing required parameter: 'N'");
+  }
+
+  @Test
+  void kill_node_kills_the_node_with_sigkill(@TempDir Path tmp) throws Exception {
+    Process node = standInNode();
+    writeInfo(tmp, ProcessHandle.current().pid(), List.of(node(1, ProcessHandle.current()), node(2, node.toHandle()),
+        node(3, ProcessHandle.current())));
+
+    assertThat(run("demo", "kill-node", "2", "--dir", tmp.toString())).as("err: %s", err).isZero();
+
+    assertThat(node.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+    assertThat(out.toString()).contains("killed node-2 (pid " + node.pid() + ", xDS 127.0.0.1:2002) with SIGKILL",
+        "start it again with: ./meshplane demo start-node 2 --dir " + tmp);
+  }
+
+  @Test
+  void kill_node_leaves_a_process_alone_that_only_reuses_the_pid(@TempDir Path tmp) throws Exception {
+    Process other = standInNode();
+    DemoInfo.Node stale = new DemoInfo.Node(2, "node-2", other.pid(),
+        other.toHandle().info().startInstant().orElseThrow().minusSeconds(3600).toString(), "127.0.0.1:2002",
+        "127.0.0.1:3002", "127.0.0.1:4002", "node-2.log");
+    writeInfo(tmp, ProcessHandle.current().pid(), List.of(node(1, ProcessHandle.current()), stale,
+        node(3, ProcessHandle.current())));
+
+    assertThat(run("demo", "kill-node", "2", "--dir", tmp.toString())).isEqualTo(1);
+
+    assertThat(err.toString()).contains("node-2 (pid " + other.pid() + ") is not running; start it again with: "
+        + "./meshplane demo start-node 2");
+    assertThat(other.isAlive()).as("a process that is not the node is not killed").isTrue();
+  }
+
+  @Test
+  void kill_node_without_a_running_demo_says_so(@TempDir Path tmp) {
+    assertThat(run("demo", "kill-node", "1", "--dir", tmp.toString())).isEqualTo(1);
+    writeInfo(tmp, ProcessHandle.current().pid() + 1_000_000);
+    assertThat(run("demo", "kill-node", "1", "--dir", tmp.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("is a demo running there?", "is no longer running, nor are its nodes");
+  }
+
+  @Test
+  void start_node_rejects_bad_arguments_and_a_node_that_runs(@TempDir Path tmp) {
+    writeInfo(tmp);
+    assertThat(run("demo", "start-node", "x", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "start-node", "9", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "start-node", "1", "--timeout", "0", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "start-node", "1", "--dir", tmp.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("node 'x': expected a node number",
+        "node 9: expected a node number 1-3 (this demo runs 3 nodes)",
+        "--timeout 0: expected a number of seconds, at least 1",
+        "node-1 is already running (pid " + ProcessHandle.current().pid() + ")");
+    assertThat(NodeRequests.pending(tmp, 1)).as("no request for a running node").isFalse();
+  }
+
+  @Test
+  void start_node_asks_the_demo_and_gives_up_with_a_reason_when_nobody_answers(@TempDir Path tmp) throws Exception {
+    Process gone = standInNode();
+    DemoInfo.Node killed = node(2, gone.toHandle());
+    gone.destroyForcibly().waitFor();
+    writeInfo(tmp, ProcessHandle.current().pid(), List.of(node(1, ProcessHandle.current()), killed,
+        node(3, ProcessHandle.current())));
+
+    assertThat(run("demo", "start-node", "2", "--timeout", "1", "--dir", tmp.toString())).isEqualTo(1);
+
+    assertThat(NodeRequests.takeStartRequests(tmp)).as("the request the demo would take").containsExactly(2);
+    assertThat(out.toString()).contains("asked the demo to start node-2");
+    assertThat(err.toString()).contains("node-2 is not back after 1 s: the demo (pid "
+        + ProcessHandle.current().pid() + ") did not take the request; is it still running?");
+  }
+
+  @Test
+  void start_node_reports_why_the_demo_could_not_start_the_node(@TempDir Path tmp) throws Exception {
+    Process gone = standInNode();
+    DemoInfo.Node killed = node(2, gone.toHandle());
+    gone.destroyForcibly().waitFor();
+    writeInfo(tmp, ProcessHandle.current().pid(), List.of(node(1, ProcessHandle.current()), killed,
+        node(3, ProcessHandle.current())));
+    // The demo's side, run by hand: it takes the request and fails.
+    Thread demo = new Thread(() -> {
+      while (NodeRequests.takeStartRequests(tmp).isEmpty()) {
+        Thread.onSpinWait();
+      }
+      NodeRequests.failed(tmp, 2, "port 2002 is taken");
+    });
+    demo.setDaemon(true);
+    demo.start();
+
+    assertThat(run("demo", "start-node", "2", "--timeout", "30", "--dir", tmp.toString())).isEqualTo(1);
+
+    assertThat(err.toString()).contains("the demo could not start node-2: port 2002 is taken");
   }
 
   @Test
@@ -83,16 +211,27 @@ class DemoCommandTest {
     assertThat(err.toString()).contains("(pid " + gone + ") is no longer running");
   }
 
+  private static DemoInfo.Node node(int index, ProcessHandle process) {
+    return new DemoInfo.Node(index, "node-" + index, process.pid(),
+        process.info().startInstant().orElseThrow().toString(), "127.0.0.1:200" + index, "127.0.0.1:300" + index,
+        "127.0.0.1:400" + index, "node-" + index + ".log");
+  }
+
   private static void writeInfo(Path dir) {
     writeInfo(dir, ProcessHandle.current().pid());
   }
 
   private static void writeInfo(Path dir, long pid) {
+    ProcessHandle self = ProcessHandle.current();
+    writeInfo(dir, pid, List.of(node(1, self), node(2, self), node(3, self)));
+  }
+
+  private static void writeInfo(Path dir, long pid, List<DemoInfo.Node> nodes) {
     List<DemoInfo.Backend> backends = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       backends.add(new DemoInfo.Backend(GreeterBackends.name(i), GreeterBackends.address(i), 40000, i < 3));
     }
     new DemoInfo(pid, "127.0.0.1:1", "127.0.0.1:2", "m", "s", "k", "http://127.0.0.1:9", "t", "b", "l", backends,
-        List.of()).write(dir);
+        List.of(), "127.0.0.1:1", nodes).write(dir);
   }
 }

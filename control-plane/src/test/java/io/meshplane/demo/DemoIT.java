@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -32,16 +33,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code meshplane demo} end to end, as a user runs it: a child JVM with the real parts (mock
- * Kubernetes API, gRPC backends, control plane with embedded Cassandra, grpc-java xDS client),
- * driven through {@code meshplane demo endpoints} and observed through its output and admin API.
+ * Kubernetes API, gRPC backends, a Cassandra child JVM, three control-plane node JVMs behind the
+ * TCP front, grpc-java xDS client), driven through {@code meshplane demo endpoints}, {@code
+ * kill-node} and {@code start-node} and observed through its output, {@value DemoInfo#FILE} and the
+ * admin API. Every wait is a condition with a deadline; only the demo's own {@code --duration}
+ * bounds the run.
  */
 class DemoIT {
 
-  private static final Duration STARTUP = Duration.ofSeconds(120);
+  private static final Duration STARTUP = Duration.ofSeconds(150);
   private static final Duration CHANGE = Duration.ofSeconds(15);
-  private static final long DEMO_SECONDS = 45;
+  private static final Duration FAILOVER = Duration.ofSeconds(40);
+  /** Counted from "running": enough for the steps below with a margin on a busy 2-core machine. */
+  private static final long DEMO_SECONDS = 50;
   private static final Pattern ANSWER =
       Pattern.compile("\\[client \\d\\d:\\d\\d:\\d\\d] (greeter-\\d) answered: Hello demo from (greeter-\\d)");
+  private static final Pattern SERVED = Pattern.compile("\\[demo] the client's xDS stream is served by (node-\\d)");
+  private static final Pattern MOVED = Pattern.compile("\\[demo] the client's xDS stream moved node-\\d -> (node-\\d)");
   private static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,7 +70,8 @@ class DemoIT {
   }
 
   @Test
-  void client_follows_endpoint_slice_edits_and_everything_stops_after_the_duration() throws Exception {
+  void three_nodes_serve_the_client_through_a_kill_and_a_restart_and_everything_stops_after_the_duration()
+      throws Exception {
     dir = Path.of("target", "demo-it-" + System.currentTimeMillis()).toAbsolutePath();
     int xdsPort = LocalPorts.free("127.0.0.1");
     int adminPort = LocalPorts.free("127.0.0.1");
@@ -74,54 +83,126 @@ class DemoIT {
     });
     JsonNode info = JSON.readTree(dir.resolve("demo.json").toFile());
     assertThat(info.path("xdsAddress").asText()).isEqualTo("127.0.0.1:" + xdsPort);
+    assertThat(info.path("frontAddress").asText()).isEqualTo("127.0.0.1:" + xdsPort);
     assertThat(info.path("adminAddress").asText()).isEqualTo("127.0.0.1:" + adminPort);
     assertThat(info.path("metricsUrl").asText()).isEqualTo("http://127.0.0.1:" + adminPort + "/metrics");
-    assertThat(info.path("debugServicesUrl").asText()).isEqualTo("http://127.0.0.1:" + adminPort + "/debug/services");
     assertThat(info.path("kubernetesApi").asText()).startsWith("http://127.0.0.1:");
     assertThat(info.path("xdsTarget").asText()).isEqualTo("xds:///greeter.default.svc.cluster.local:50051");
     assertThat(Path.of(info.path("kubeconfig").asText())).isEqualTo(dir.resolve("kubeconfig")).isRegularFile();
     assertThat(Path.of(info.path("xdsBootstrap").asText())).isEqualTo(dir.resolve("xds-bootstrap.json")).isRegularFile();
+    assertThat(Files.readString(dir.resolve("xds-bootstrap.json"))).as("the client's xDS server is the front")
+        .contains("\"127.0.0.1:" + xdsPort + "\"");
     assertThat(info.path("backends")).extracting(b -> b.path("name").asText() + " " + b.path("address").asText()
         + " " + b.path("registered").asBoolean())
         .containsExactly("greeter-1 127.0.0.11 true", "greeter-2 127.0.0.12 true", "greeter-3 127.0.0.13 false");
-    assertThat(info.path("backends")).extracting(b -> b.path("port").asInt()).doesNotContain(0).containsOnly(
-        info.path("backends").get(0).path("port").asInt());
     assertThat(info.path("commands")).extracting(c -> c.path("command").asText())
-        .anyMatch(c -> c.contains("demo endpoints") && c.endsWith("add greeter-3"));
+        .contains("./meshplane demo endpoints add greeter-3 --dir " + dir, "./meshplane demo kill-node 2 --dir " + dir,
+            "./meshplane demo start-node 2 --dir " + dir);
+    JsonNode nodes = info.path("nodes");
+    assertThat(nodes).extracting(n -> n.path("index").asInt() + " " + n.path("name").asText())
+        .containsExactly("1 node-1", "2 node-2", "3 node-3");
+    assertThat(nodes.get(0).path("adminAddress").asText()).isEqualTo("127.0.0.1:" + adminPort);
+    assertThat(nodes).extracting(n -> n.path("xdsAddress").asText()).doesNotHaveDuplicates()
+        .doesNotContain("127.0.0.1:" + xdsPort);
+    List<Long> firstPids = new ArrayList<>();
+    for (JsonNode n : nodes) {
+      assertThat(ProcessHandle.of(n.path("pid").asLong()).map(ProcessHandle::isAlive)).as("%s runs", n).contains(true);
+      assertThat(n.path("startedAt").asText()).isNotEmpty();
+      assertThat(n.path("remotingAddress").asText()).startsWith("127.0.0.1:");
+      assertThat(Path.of(n.path("logFile").asText())).isEqualTo(dir.resolve(n.path("name").asText() + ".log"))
+          .isRegularFile();
+      firstPids.add(n.path("pid").asLong());
+    }
+    List<ProcessHandle> cassandra = demo.children().filter(p -> !firstPids.contains(p.pid())).toList();
+    assertThat(cassandra).as("the demo's Cassandra child").singleElement()
+        .satisfies(p -> assertThat(p.info().commandLine()).hasValueSatisfying(c ->
+            assertThat(c).contains("-Dcassandra.storagedir=" + dir.resolve("cassandra"))));
 
     await("answers from greeter-1 and greeter-2").atMost(CHANGE).untilAsserted(() ->
         assertThat(answersFrom(0)).as("answers; output:\n%s", tail()).contains("greeter-1", "greeter-2"));
 
     int beforeAdd = output.size();
-    assertThat(endpoints(dir, "add", "greeter-3")).contains("added greeter-3 (127.0.0.13)");
+    assertThat(demoCommand("endpoints", "add", "greeter-3")).contains("added greeter-3 (127.0.0.13)");
     await("an answer from greeter-3").atMost(CHANGE).untilAsserted(() ->
         assertThat(answersFrom(beforeAdd)).as("answers; output:\n%s", tail()).contains("greeter-3"));
 
     String edsBeforeRemoval = ackedEdsVersion(adminPort);
-    assertThat(endpoints(dir, "remove", "greeter-1")).contains("removed greeter-1 (127.0.0.11)");
-    // Visible = the control plane dropped the address AND the client acknowledged the EDS push without it.
+    assertThat(demoCommand("endpoints", "remove", "greeter-1")).contains("removed greeter-1 (127.0.0.11)");
     await("removal of greeter-1 acknowledged by the client").atMost(CHANGE).untilAsserted(() -> {
       assertThat(admin(adminPort, "/debug/services")).contains("127.0.0.12").doesNotContain("127.0.0.11");
       assertThat(ackedEdsVersion(adminPort)).isNotEqualTo(edsBeforeRemoval);
     });
-    int afterRemoval = output.size();
-    await("5 answers after the removal").atMost(CHANGE).until(() -> answersFrom(afterRemoval).size() >= 5);
-    assertThat(answersFrom(afterRemoval).subList(0, 5)).as("output:\n%s", tail())
-        .doesNotContain("greeter-1").containsAnyOf("greeter-2", "greeter-3");
 
-    assertThat(demo.waitFor(DEMO_SECONDS + 60, TimeUnit.SECONDS)).as("demo exits by itself; output:\n%s", tail())
+    // Kill the node that serves the client's stream: the stream moves, the answers go on.
+    await("the demo says which node serves the client").atMost(CHANGE).until(() -> servingNode().isPresent());
+    String serving = servingNode().orElseThrow();
+    int index = Integer.parseInt(serving.substring("node-".length()));
+    long servingPid = nodes.get(index - 1).path("pid").asLong();
+    assertThat(output).anyMatch(l -> l.contains("served by " + serving + " (to watch it fail over: ./meshplane demo "
+        + "kill-node " + index + " --dir " + dir + ")"));
+    int beforeKill = output.size();
+    assertThat(demoCommand("kill-node", String.valueOf(index)))
+        .contains("killed " + serving + " (pid " + servingPid + ", xDS ");
+    assertThat(ProcessHandle.of(servingPid).filter(ProcessHandle::isAlive)).as("killed").isEmpty();
+    Pattern moved = Pattern.compile("\\[demo] the client's xDS stream moved " + serving + " -> (node-\\d), seen");
+    await("the stream moves off " + serving).atMost(FAILOVER).untilAsserted(() -> {
+      assertThat(linesFrom(beforeKill)).as("output:\n%s", tail()).anyMatch(l -> l.startsWith("[demo] " + serving
+          + " (pid " + servingPid + ") died (exit code 137: SIGKILL)"));
+      assertThat(linesFrom(beforeKill)).as("output:\n%s", tail()).anyMatch(l -> moved.matcher(l).find());
+    });
+    int afterMove = output.size();
+    await("3 answers after the move").atMost(CHANGE).until(() -> answersFrom(afterMove).size() >= 3);
+    assertThat(answersFrom(afterMove)).as("output:\n%s", tail()).doesNotContain("greeter-1");
+    assertThat(demoCommandExiting(1, "kill-node", String.valueOf(index))).as("killing a dead node").isEmpty();
+
+    String back = demoCommand("start-node", String.valueOf(index));
+    assertThat(back).contains(serving + " is back after");
+    JsonNode restarted = JSON.readTree(dir.resolve("demo.json").toFile()).path("nodes").get(index - 1);
+    long newPid = restarted.path("pid").asLong();
+    assertThat(newPid).isNotEqualTo(servingPid);
+    assertThat(ProcessHandle.of(newPid).map(ProcessHandle::isAlive)).contains(true);
+    assertThat(output).anyMatch(l -> l.startsWith("[demo] " + serving + " is back (pid " + newPid + ","));
+    await(serving + " rejoins the cluster").atMost(FAILOVER).untilAsserted(() -> {
+      JsonNode members = JSON.readTree(admin(restarted.path("adminAddress").asText(), "/debug/members"));
+      assertThat(members.path("selfStatus").asText()).as("members: %s", members).isEqualTo("Up");
+      assertThat(members.path("members")).as("members: %s", members)
+          .filteredOn(m -> m.path("status").asText().equals("Up")).hasSize(3);
+    });
+
+    assertThat(demo.waitFor(DEMO_SECONDS + 90, TimeUnit.SECONDS)).as("demo exits by itself; output:\n%s", tail())
         .isTrue();
     assertThat(demo.exitValue()).as("exit code; output:\n%s", tail()).isZero();
+    List<Long> children = new ArrayList<>(firstPids);
+    children.add(newPid);
+    cassandra.forEach(c -> children.add(c.pid()));
+    assertThat(children).as("nodes and Cassandra after the demo stopped")
+        .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     assertThat(ProcessHandle.allProcesses()
         .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
         .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))).as("processes left behind").isEmpty();
+  }
+
+  /** The node the demo last said serves the client. */
+  private Optional<String> servingNode() {
+    String last = null;
+    for (String line : output) {
+      Matcher m = SERVED.matcher(line);
+      if (m.find()) {
+        last = m.group(1);
+      }
+      Matcher moved = MOVED.matcher(line);
+      if (moved.find()) {
+        last = moved.group(1);
+      }
+    }
+    return Optional.ofNullable(last);
   }
 
   private Process startDemo(Path dir, int xdsPort, int adminPort) throws IOException {
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), "io.meshplane.cli.Main", "demo", "--dir", dir.toString(),
         "--duration", String.valueOf(DEMO_SECONDS), "--xds-port", String.valueOf(xdsPort),
-        "--admin-port", String.valueOf(adminPort));
+        "--admin-port", String.valueOf(adminPort), "--nodes", "3");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -137,22 +218,31 @@ class DemoIT {
     return p;
   }
 
-  /** Runs {@code meshplane demo endpoints <args> --dir <dir>} in this JVM and returns its output. */
-  private static String endpoints(Path dir, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    List<String> argv = new ArrayList<>(List.of("demo", "endpoints"));
+  /** Runs {@code meshplane demo <args> --dir <dir>} in this JVM; it must exit 0. Returns its output. */
+  private String demoCommand(String... args) {
+    return demoCommandExiting(0, args);
+  }
+
+  private String demoCommandExiting(int expected, String... args) {
+    List<String> argv = new ArrayList<>(List.of("demo"));
     argv.addAll(List.of(args));
     argv.addAll(List.of("--dir", dir.toString()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
     int exit = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
         .execute(argv.toArray(String[]::new));
-    assertThat(exit).as("exit code of %s; out: %s; err: %s", argv, out, err).isZero();
+    assertThat(exit).as("exit code of %s; out: %s; err: %s", argv, out, err).isEqualTo(expected);
     return out.toString();
+  }
+
+  private List<String> linesFrom(int from) {
+    List<String> all = List.copyOf(output);
+    return all.subList(Math.min(from, all.size()), all.size());
   }
 
   /** The backends that answered, in order, from output line {@code from} on. */
   private List<String> answersFrom(int from) {
-    List<String> lines = output.subList(Math.min(from, output.size()), output.size());
+    List<String> lines = linesFrom(from);
     List<String> backends = new ArrayList<>();
     for (String line : lines) {
       Matcher m = ANSWER.matcher(line);
@@ -172,7 +262,11 @@ class DemoIT {
   }
 
   private String admin(int adminPort, String path) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+    return admin("127.0.0.1:" + adminPort, path);
+  }
+
+  private String admin(String hostPort, String path) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
     return response.body();
