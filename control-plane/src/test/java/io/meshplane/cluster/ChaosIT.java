@@ -2,6 +2,8 @@ package io.meshplane.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.meshplane.front.TcpFront;
 import io.meshplane.persistence.LocalCassandra;
@@ -12,6 +14,7 @@ import io.meshplane.testing.MockCluster;
 import io.meshplane.testing.Ports;
 import io.meshplane.testing.TestDirs;
 import io.meshplane.testing.XdsClients;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,7 +115,8 @@ class ChaosIT {
     int serving = servingNode(nodes[2]);
     int victim = serving == 0 ? 1 : serving;
     System.out.printf("[chaos] client served by node-%d; killing node-%d%n", serving, victim);
-    Timeline first = new Timeline(nodes[victim == 2 ? 0 : 2], "node-" + victim);
+    Timeline first = new Timeline(survivors(nodes, victim), "node-" + victim, address(remotingPorts, victim),
+        serving == victim);
     truth = churnThroughKill(kube, greeters.port(), random, () -> {
       first.killed();
       nodes[victim].kill9();
@@ -121,8 +125,10 @@ class ChaosIT {
     first.report();
 
     nodes[victim] = keep(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
-    System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingNode(nodes[2]));
-    Timeline second = new Timeline(nodes[victim == 2 ? 1 : 2], "node-0");
+    int servingBeforeSecond = servingNode(nodes[2]);
+    System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingBeforeSecond);
+    Timeline second = new Timeline(survivors(nodes, 0), "node-0", address(remotingPorts, 0),
+        servingBeforeSecond == 0);
     truth = churnThroughKill(kube, greeters.port(), random, () -> {
       second.killed();
       nodes[0].kill9();
@@ -200,6 +206,22 @@ class ChaosIT {
   }
 
   static final String PROXY = "proxyless~10.0.0.9~chaos.default~default.svc";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The nodes other than {@code victim}, the first of them the one the timeline asks about the cluster. */
+  private static List<ControlPlaneProcess> survivors(ControlPlaneProcess[] nodes, int victim) {
+    List<ControlPlaneProcess> out = new ArrayList<>();
+    for (int i = nodes.length - 1; i >= 0; i--) {
+      if (i != victim) {
+        out.add(nodes[i]);
+      }
+    }
+    return out;
+  }
+
+  private static String address(int[] remotingPorts, int node) {
+    return "pekko://meshplane@127.0.0.1:" + remotingPorts[node];
+  }
 
   /** Which node serves the chaos client, asked of {@code any} node. */
   private static int servingNode(ControlPlaneProcess any) {
@@ -217,57 +239,157 @@ class ChaosIT {
   }
 
   /**
-   * Watches a survivor after a kill: when the client is served again by a live node, and when the
-   * member cluster's watch is running again (its status answers with the first listing done).
+   * Watches the survivors after a kill and prints the failover timeline: when the killed node is
+   * unreachable, downed and removed in the survivors' view, when the client's new stream (if it was
+   * on the killed node) got its first answer from a survivor, when a survivor first pushed a service
+   * change or the reconnected client's state, when the member cluster's watch answers with its listing done, and when the proxy's
+   * status (its sharded Proxy entity) reports it on a live node.
    */
   private static final class Timeline {
-    private final ControlPlaneProcess survivor;
+    private static final String FIRST_ANSWERS = "meshplane_xds_first_answer_seconds_count";
+    private static final String PUSHES = "meshplane_xds_pushes_total";
+
+    private final List<ControlPlaneProcess> survivors;
     private final String killed;
-    private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor();
+    private final String killedAddress;
+    private final boolean clientOnKilled;
+    private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(5);
     private volatile long killedAt;
+    private volatile double answersBefore;
+    private volatile double pushesBefore;
+    private volatile long unreachableAt;
+    private volatile long downAt;
+    private volatile long removedAt;
+    private volatile long clientAnsweredAt;
+    private volatile long freshPushAt;
     private volatile long proxyBackAt;
     private volatile long watchBackAt;
 
-    Timeline(ControlPlaneProcess survivor, String killed) {
-      this.survivor = survivor;
+    Timeline(List<ControlPlaneProcess> survivors, String killed, String killedAddress, boolean clientOnKilled) {
+      this.survivors = List.copyOf(survivors);
       this.killed = killed;
+      this.killedAddress = killedAddress;
+      this.clientOnKilled = clientOnKilled;
     }
 
     void killed() {
+      answersBefore = sum(FIRST_ANSWERS, "");
+      pushesBefore = sum(PUSHES, "");
       killedAt = System.nanoTime();
-      poller.scheduleWithFixedDelay(this::poll, 50, 100, TimeUnit.MILLISECONDS);
+      startPolling();
     }
 
-    private void poll() {
-      try {
+    /** Sum over the survivors of a metric's samples whose labels contain {@code labels}. */
+    private double sum(String metric, String labels) {
+      double total = 0;
+      for (ControlPlaneProcess node : survivors) {
+        for (String line : node.admin("/metrics").split("\n")) {
+          if ((line.startsWith(metric + "{") || line.startsWith(metric + " ")) && line.contains(labels)) {
+            total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+      }
+      return total;
+    }
+
+    /** One poller per question, so that a slow answer to one (say, a shard still moving) delays no other. */
+    private void poll(Runnable check) {
+      poller.scheduleWithFixedDelay(() -> {
+        try {
+          check.run();
+        } catch (RuntimeException e) {
+          // The survivor may be busy taking over; the next poll tells.
+        }
+      }, 20, 50, TimeUnit.MILLISECONDS);
+    }
+
+    private void startPolling() {
+      poll(() -> {
+        if (removedAt != 0) {
+          return;
+        }
+        JsonNode member = null;
+        try {
+          for (JsonNode m : JSON.readTree(survivors.get(0).admin("/debug/members")).path("members")) {
+            if (m.path("address").asText().equals(killedAddress)) {
+              member = m;
+            }
+          }
+        } catch (IOException e) {
+          return;
+        }
         long now = System.nanoTime();
+        if (unreachableAt == 0 && (member == null || !member.path("reachable").asBoolean(true))) {
+          unreachableAt = now;
+        }
+        if (downAt == 0 && (member == null || member.path("status").asText().equalsIgnoreCase("down"))) {
+          downAt = now;
+        }
+        if (member == null) {
+          removedAt = now;
+        }
+      });
+      if (clientOnKilled) {
+        poll(() -> {
+          if (clientAnsweredAt == 0 && sum(FIRST_ANSWERS, "") > answersBefore) {
+            clientAnsweredAt = System.nanoTime();
+          }
+        });
+      }
+      poll(() -> {
+        if (freshPushAt == 0 && sum(PUSHES, "") > pushesBefore) {
+          freshPushAt = System.nanoTime();
+        }
+      });
+      poll(() -> {
         if (proxyBackAt == 0) {
-          String p = survivor.admin("/debug/proxies/" + PROXY).replaceAll("\\s", "");
+          String p = survivors.get(0).admin("/debug/proxies/" + PROXY).replaceAll("\\s", "");
           if (p.contains("\"connected\":true") && !p.contains("\"servingNode\":\"" + killed + "\"")) {
-            proxyBackAt = now;
+            proxyBackAt = System.nanoTime();
           }
         }
+      });
+      poll(() -> {
         if (watchBackAt == 0) {
-          String c = survivor.admin("/debug/clusters").replaceAll("\\s", "");
+          String c = survivors.get(0).admin("/debug/clusters").replaceAll("\\s", "");
           if (c.contains("\"synced\":true") && !c.contains("noanswer")) {
-            watchBackAt = now;
+            watchBackAt = System.nanoTime();
           }
         }
-      } catch (RuntimeException e) {
-        // The survivor may be busy taking over; the next poll tells.
+      });
+    }
+
+    private boolean complete() {
+      return removedAt != 0 && freshPushAt != 0 && proxyBackAt != 0 && watchBackAt != 0
+          && (!clientOnKilled || clientAnsweredAt != 0);
+    }
+
+    private String ms(long at) {
+      return at == 0 ? "not seen" : (at - killedAt) / 1_000_000 + " ms";
+    }
+
+    /** Prints the timeline once complete, or as far as it got when that takes over 60 s (then fails). */
+    void report() {
+      try {
+        Awaitility.await("failover timeline complete").atMost(Duration.ofSeconds(60)).until(this::complete);
+      } finally {
+        poller.shutdownNow();
+        print();
       }
     }
 
-    void report() {
-      Awaitility.await("timeline complete").atMost(Duration.ofSeconds(60))
-          .until(() -> proxyBackAt != 0 && watchBackAt != 0);
-      poller.shutdownNow();
-      // The proxy's status lives in its sharded Proxy entity: when that entity was on the killed node,
-      // the status answers only once its shard has moved, well after the client reconnected.
-      System.out.printf("[chaos] timeline for %s: proxy status reports the client connected to a live node after"
-          + " %d ms; cluster watch answering with its listing done after %d ms%n", killed,
-          (proxyBackAt - killedAt) / 1_000_000,
-          (watchBackAt - killedAt) / 1_000_000);
+    private void print() {
+      System.out.printf("[chaos] failover timeline after kill -9 %s:%n"
+              + "[chaos]   detection: unreachable to the survivors  %s%n"
+              + "[chaos]   downed (split brain resolver)           %s%n"
+              + "[chaos]   removed: its shards move                %s%n"
+              + "[chaos]   client reconnected, answered by a survivor %s%n"
+              + "[chaos]   first push by a survivor (a change, or the reconnected client's state) %s%n"
+              + "[chaos]   cluster watch answering, listing done   %s%n"
+              + "[chaos]   proxy status (Proxy entity) reports the client on a live node %s%n",
+          killed, ms(unreachableAt), ms(downAt), ms(removedAt),
+          clientOnKilled ? ms(clientAnsweredAt) : "(the client was on a survivor)", ms(freshPushAt),
+          ms(watchBackAt), ms(proxyBackAt));
     }
   }
 }
