@@ -5,7 +5,6 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.meshplane.node.ParentWatchdog;
 import io.meshplane.registry.kube.KubeClients;
 import io.meshplane.registry.kube.KubeTranslator;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -75,7 +73,7 @@ public final class BaselineControlPlane implements AutoCloseable {
       return;
     }
     if (parsed.exitWithParent()) {
-      ParentWatchdog.start(() -> {
+      ParentWatch.start(() -> {
         log.warn("the parent process is gone; stopping (--exit-with-parent)");
         System.exit(1);
       });
@@ -104,7 +102,7 @@ public final class BaselineControlPlane implements AutoCloseable {
     publisherRef[0] = publisher;
     StreamExecutors executors = new StreamExecutors(Runtime.getRuntime().availableProcessors());
     V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(stats), cache, executors,
-        new CachedProtoResourcesSerializer(), "baseline-" + UUID.randomUUID());
+        new CachedProtoResourcesSerializer());
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.xdsPort()))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build();

@@ -16,8 +16,10 @@ import io.meshplane.xds.generator.ServiceResources;
 import io.meshplane.xds.generator.TypeUrls;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -34,7 +36,7 @@ final class ServiceCatalog {
   private record Entry(String namespace, List<VersionedResource<Cluster>> clusters,
       List<VersionedResource<ClusterLoadAssignment>> endpoints, List<VersionedResource<RouteConfiguration>> routes,
       List<VersionedResource<Listener>> listeners, List<VersionedResource<Listener>> bareListeners,
-      List<String> versions) {}
+      Set<String> routeRefs, List<String> versions) {}
 
   private final String clusterId;
   /** By service namespace/name, sorted so that snapshots list resources in a stable order. */
@@ -81,7 +83,7 @@ final class ServiceCatalog {
         parse(generated.resources(TypeUrls.CLUSTER).values(), Cluster.parser()),
         parse(generated.resources(TypeUrls.CLUSTER_LOAD_ASSIGNMENT).values(), ClusterLoadAssignment.parser()),
         parse(generated.resources(TypeUrls.ROUTE_CONFIGURATION).values(), RouteConfiguration.parser()),
-        List.copyOf(listeners), List.copyOf(bare), List.copyOf(versions)));
+        List.copyOf(listeners), List.copyOf(bare), routeRefs(listeners, bare), List.copyOf(versions)));
     return true;
   }
 
@@ -94,7 +96,9 @@ final class ServiceCatalog {
     List<VersionedResource<ClusterLoadAssignment>> endpoints = new ArrayList<>();
     List<VersionedResource<Listener>> listeners = new ArrayList<>();
     List<VersionedResource<RouteConfiguration>> routes = new ArrayList<>();
+    Set<String> routeRefs = new HashSet<>();
     for (Entry e : entries.values()) {
+      routeRefs.addAll(e.routeRefs());
       clusters.addAll(e.clusters());
       endpoints.addAll(e.endpoints());
       routes.addAll(e.routes());
@@ -103,7 +107,14 @@ final class ServiceCatalog {
         listeners.addAll(e.bareListeners());
       }
     }
-    return BaselineSnapshot.of(clusters, endpoints, listeners, routes);
+    return BaselineSnapshot.of(clusters, endpoints, listeners, routes, routeRefs);
+  }
+
+  private static Set<String> routeRefs(List<VersionedResource<Listener>> listeners,
+      List<VersionedResource<Listener>> bare) {
+    List<VersionedResource<Listener>> all = new ArrayList<>(listeners);
+    all.addAll(bare);
+    return Set.copyOf(BaselineSnapshot.routeRefs(all));
   }
 
   private static <T extends Message> List<VersionedResource<T>> parse(Collection<Resource> resources,
