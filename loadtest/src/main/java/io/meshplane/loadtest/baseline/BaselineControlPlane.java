@@ -101,8 +101,12 @@ public final class BaselineControlPlane implements AutoCloseable {
     SnapshotPublisher publisher = new SnapshotPublisher(cache, CLUSTER_ID, informers::share, QUIET_WINDOW, MAX_DELAY);
     publisherRef[0] = publisher;
     StreamExecutors executors = new StreamExecutors(Runtime.getRuntime().availableProcessors());
+    // allowDefaultEmptyEdsUpdate: an EDS name missing from the snapshot is answered with an empty
+    // assignment instead of not at all. Without it SimpleCache, in ADS mode, leaves a watch naming
+    // a missing resource unanswered, and drops it at the next snapshot (a proxy subscribed to a
+    // service that does not exist yet would wait until it reconnects).
     V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(stats), cache, executors,
-        new CachedProtoResourcesSerializer());
+        new CachedProtoResourcesSerializer(), () -> true);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.xdsPort()))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build();

@@ -105,6 +105,24 @@ class BaselineControlPlaneTest {
   }
 
   @Test
+  void sotw_endpoint_subscription_to_a_service_created_later_is_answered_empty_then_filled() {
+    String late = cluster("sotw-late");
+    try (var client = AdsClient.sotw(channel)) {
+      DiscoveryResponse empty = client.send(sotw(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, List.of(late), "", "")).next();
+      assertThat(addresses(empty)).isEqualTo(Map.of(late, Set.of()));
+      client.send(sotw(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, List.of(late), empty.getVersionInfo(), empty.getNonce()));
+
+      kube.service("default", "sotw-late", PORT, 8080);
+      kube.endpoints("default", "sotw-late", 8080, List.of("10.0.2.1"));
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        DiscoveryResponse r = client.next();
+        client.send(sotw(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, List.of(late), r.getVersionInfo(), r.getNonce()));
+        assertThat(addresses(r)).isEqualTo(Map.of(late, Set.of("10.0.2.1")));
+      });
+    }
+  }
+
+  @Test
   void delta_client_gets_only_the_changed_assignment_and_what_a_resumed_stream_is_sent() {
     String a = cluster("delta-a");
     String b = cluster("delta-b");
