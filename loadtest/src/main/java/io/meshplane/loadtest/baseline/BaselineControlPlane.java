@@ -95,7 +95,9 @@ public final class BaselineControlPlane implements AutoCloseable {
   public static BaselineControlPlane start(BaselineArgs args) {
     StreamStats stats = new StreamStats();
     SnapshotPublisher[] publisherRef = new SnapshotPublisher[1];
-    SimpleCache<String> cache = new SimpleCache<>(new NamespaceGroups(ns -> publisherRef[0].groupSeen(ns)));
+    StreamNodes streamNodes = new StreamNodes();
+    SimpleCache<String> cache = new SimpleCache<>(
+        new NamespaceGroups(ns -> publisherRef[0].groupSeen(ns), streamNodes::current));
     KubeTranslator translator = new KubeTranslator(CLUSTER_ID, NETWORK);
     MeshInformers informers = new MeshInformers(KubeClients.fromKubeconfig(args.kubeconfig()), translator);
     SnapshotPublisher publisher = new SnapshotPublisher(cache, CLUSTER_ID, informers::share, QUIET_WINDOW, MAX_DELAY);
@@ -105,7 +107,7 @@ public final class BaselineControlPlane implements AutoCloseable {
     // assignment instead of not at all. Without it SimpleCache, in ADS mode, leaves a watch naming
     // a missing resource unanswered, and drops it at the next snapshot (a proxy subscribed to a
     // service that does not exist yet would wait until it reconnects).
-    V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(stats), cache, executors,
+    V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(streamNodes, stats), cache, executors,
         new CachedProtoResourcesSerializer(), () -> true);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.xdsPort()))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())

@@ -4,6 +4,7 @@ import io.envoyproxy.controlplane.cache.NodeGroup;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshplane.model.ServiceSpec;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Groups proxies by namespace (metadata {@code NAMESPACE}, as Meshplane reads it; {@code default}
@@ -18,13 +19,20 @@ final class NamespaceGroups implements NodeGroup<String> {
   static final String DEFAULT_NAMESPACE = "default";
 
   private final Consumer<String> seen;
+  private final Supplier<Node> streamNode;
 
-  NamespaceGroups(Consumer<String> seen) {
+  /**
+   * @param seen told every namespace hashed
+   * @param streamNode the node of the stream being served, for requests that carry none
+   */
+  NamespaceGroups(Consumer<String> seen, Supplier<Node> streamNode) {
     this.seen = seen;
+    this.streamNode = streamNode;
   }
 
   @Override
-  public String hash(Node node) {
+  public String hash(Node sent) {
+    Node node = sent == null || sent.equals(Node.getDefaultInstance()) ? streamNode.get() : sent;
     String namespace = DEFAULT_NAMESPACE;
     if (node != null) {
       var value = node.getMetadata().getFieldsMap().get("NAMESPACE");

@@ -123,6 +123,47 @@ class BaselineControlPlaneTest {
   }
 
   @Test
+  void requests_without_node_are_served_from_the_snapshot_of_the_streams_namespace() {
+    kube.namespace("other");
+    kube.service("other", "twin", PORT, 8080);
+    kube.service("default", "twin", PORT, 8080);
+    String twinOther = ResourceNames.cluster("twin.other.svc.cluster.local", PORT);
+    String twinDefault = cluster("twin");
+    try (var published = AdsClient.delta(channel)) {
+      published.send(deltaSubscribe(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, List.of(twinOther, twinDefault), Map.of()));
+      Set<String> seen = new TreeSet<>();
+      while (seen.size() < 2) {
+        DeltaDiscoveryResponse r = published.next();
+        r.getResourcesList().forEach(res -> seen.add(res.getName()));
+        published.send(ack(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, r.getNonce()));
+      }
+    }
+    Node other = node().toBuilder().setMetadata(Struct.newBuilder()
+        .putFields("NAMESPACE", Value.newBuilder().setStringValue("other").build())).build();
+    try (var client = AdsClient.sotw(channel)) {
+      DiscoveryResponse first = client.send(sotw(TypeUrls.LISTENER, List.of("twin:" + PORT), "", "").toBuilder()
+          .setNode(other).build()).next();
+      assertThat(routeOf(first, "twin:" + PORT)).isEqualTo("twin.other.svc.cluster.local:" + PORT);
+      // Like most proxies, the ACK and the next request carry no node.
+      client.send(sotw(TypeUrls.LISTENER, List.of("twin:" + PORT), first.getVersionInfo(), first.getNonce())
+          .toBuilder().clearNode().build());
+      DiscoveryResponse next = client.send(sotw(TypeUrls.LISTENER, List.of("twin:" + PORT, "twin.other:" + PORT),
+          first.getVersionInfo(), first.getNonce()).toBuilder().clearNode().build()).next();
+      assertThat(routeOf(next, "twin:" + PORT)).isEqualTo("twin.other.svc.cluster.local:" + PORT);
+    }
+  }
+
+  private static String routeOf(DiscoveryResponse lds, String listener) {
+    return lds.getResourcesList().stream()
+        .map(any -> unpack(any, io.envoyproxy.envoy.config.listener.v3.Listener.class))
+        .filter(l -> l.getName().equals(listener))
+        .map(l -> unpack(l.getApiListener().getApiListener(),
+            io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class)
+            .getRds().getRouteConfigName())
+        .findFirst().orElseThrow(() -> new AssertionError("no listener " + listener + " in " + lds));
+  }
+
+  @Test
   void delta_client_gets_only_the_changed_assignment_and_what_a_resumed_stream_is_sent() {
     String a = cluster("delta-a");
     String b = cluster("delta-b");
