@@ -171,11 +171,12 @@ final class LoadReport {
     if (r.durationSeconds > 0) {
       Charts.cdf(out.resolve(p + "latency-cdf.png"), "Convergence latency, write -> proxy (CDF)", r.latency);
       Map<String, List<double[]>> overTime = new LinkedHashMap<>();
-      overTime.put("p50", series(r, row -> row.p50()));
-      overTime.put("p99", series(r, row -> row.p99()));
-      overTime.put("max", series(r, row -> row.max()));
-      Charts.lines(out.resolve(p + "latency-over-time.png"), "Convergence latency per second of the run",
-          "seconds since the run started", "ms", overTime);
+      // From the churn on: earlier samples hold the initial sync (services created before any proxy).
+      overTime.put("p50", series(r, row -> row.t() > r.churnFrom ? row.p50() : Double.NaN));
+      overTime.put("p99", series(r, row -> row.t() > r.churnFrom ? row.p99() : Double.NaN));
+      overTime.put("max", series(r, row -> row.t() > r.churnFrom ? row.max() : Double.NaN));
+      Charts.lines(out.resolve(p + "latency-over-time.png"), "Convergence latency of the changes delivered in each "
+          + "second of the churn", "seconds since the run started", "ms", overTime);
     }
     Map<String, List<double[]>> heap = new LinkedHashMap<>();
     Map<String, List<double[]>> cpu = new LinkedHashMap<>();
