@@ -102,17 +102,23 @@ final class Changes implements SimProxy.Listener {
     Change change;
     synchronized (this) {
       String cluster = Fleet.cluster(service);
-      Set<String> current = truth(cluster);
+      Deque<Change> kept = recent.computeIfAbsent(cluster, c -> new ArrayDeque<>());
+      // Different from every kept set of the service (56 sets of 3 of 8 addresses, 16 kept): a
+      // proxy that gets a later change conflated with an earlier one sees the change, and its
+      // delivery is attributed to the right write.
+      Set<Set<String>> used = new java.util.HashSet<>();
+      synchronized (kept) {
+        kept.forEach(c -> used.add(c.addresses));
+      }
       Set<String> next;
       do {
         next = new TreeSet<>();
         while (next.size() < 3) {
           next.add("10." + (1 + service / 250) + "." + (service % 250) + "." + (1 + random.nextInt(8)));
         }
-      } while (next.equals(current));
+      } while (used.contains(next));
       change = new Change(service, Set.copyOf(next), System.nanoTime(), subscribers.getOrDefault(cluster, 0));
       truth.put(cluster, change.addresses);
-      Deque<Change> kept = recent.computeIfAbsent(cluster, c -> new ArrayDeque<>());
       synchronized (kept) {
         kept.addFirst(change);
         if (kept.size() > KEPT_PER_SERVICE) {

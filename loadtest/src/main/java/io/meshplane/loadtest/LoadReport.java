@@ -73,7 +73,10 @@ final class LoadReport {
           + "/ max | %.0f / %.0f / **%.0f** / %.0f ms | p99 <= %.0f ms%s |", h.getTotalCount(),
           h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, p99, h.getMaxValue() / 1e3,
           P99_GOAL_MS, miss(p99, P99_GOAL_MS, "ms"));
-      line("| changes that did not reach every subscriber | %,d | 0 |", r.incompleteChanges);
+      line("| changes that did not reach every subscriber | %,d%s | 0 |", r.incompleteChanges, r.incompleteChanges == 0
+          ? "" : " (" + r.changes.log().stream().filter(c -> c.subscribers > 0 && c.completedAt == 0).limit(5)
+              .map(c -> "svc-" + c.service + ": " + c.reached.size() + " of " + c.subscribers)
+              .collect(java.util.stream.Collectors.joining(", ")) + ")");
       line("| after the churn stopped, every proxy converged within | %.2f s | |", r.convergeAfterChurnSeconds);
     }
     long perProxy = r.heapPerProxy();
