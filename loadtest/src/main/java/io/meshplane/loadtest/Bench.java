@@ -1,18 +1,40 @@
 package io.meshplane.loadtest;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /** {@code ./meshplane bench <scenario> [options]}: runs one benchmark scenario and writes its report. */
 public final class Bench {
 
+  private static final String SCENARIOS = "small, fleet, storm, scale, failover";
+
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !args[0].equals("failover")) {
-      System.err.println("usage: ./meshplane bench failover [--proxies N] [--services N] [--per-proxy N]"
-          + (args.length == 0 ? "" : "; unknown scenario '" + args[0] + "', expected: failover"));
+    if (args.length == 0 || !(args[0].equals("failover") || LoadBench.SCENARIOS.contains(args[0]))) {
+      System.err.println("usage: ./meshplane bench <scenario> [options], scenario one of: " + SCENARIOS
+          + (args.length == 0 ? "" : "; unknown scenario '" + args[0] + "'"));
       System.exit(2);
     }
-    FailoverBench.main(Arrays.copyOfRange(args, 1, args.length));
+    List<String> rest = Arrays.asList(args).subList(1, args.length);
+    if (args[0].equals("failover")) {
+      FailoverBench.main(rest.toArray(String[]::new));
+      return;
+    }
+    LoadBench.Outcome outcome;
+    try {
+      outcome = LoadBench.run(args[0], rest, Path.of("loadtest", "target", "bench"));
+    } catch (Options.Bad e) {
+      System.err.println(e.getMessage() + "\n" + LoadBench.usage(args[0]));
+      System.exit(2);
+      return;
+    }
+    boolean ok = outcome.converged() == outcome.proxies() && outcome.incompleteChanges() == 0;
+    if (!ok) {
+      System.err.println("bench " + args[0] + ": " + outcome.converged() + " of " + outcome.proxies()
+          + " proxies converged, " + outcome.incompleteChanges() + " changes did not reach every subscriber");
+    }
+    System.exit(ok ? 0 : 1);
   }
 }

@@ -41,13 +41,13 @@ import org.HdrHistogram.Histogram;
  */
 public final class FailoverBench {
 
-  private static final String FIRST_ANSWERS = "meshplane_xds_first_answer_seconds_count";
+  private static final String FIRST_ANSWERS = Storm.FIRST_ANSWERS;
   private static final String FIRST_ANSWER_HISTOGRAM = "meshplane_xds_first_answer_seconds";
   private static final String LAST_FIRST_ANSWER = "meshplane_xds_first_answer_last_timestamp_seconds";
   private static final long METRICS_POLL_MILLIS = 100;
   /** How long a restarted node runs (shards rebalanced onto it, JIT warm) before the next kill. */
   private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(20);
-  private static final int TYPES = 2;
+  private static final int TYPES = Storm.TYPES;
 
   private final int proxyCount;
   private final int services;
@@ -91,21 +91,21 @@ public final class FailoverBench {
     line("");
     try (MeshUnderTest mesh = new MeshUnderTest(out, 3, List.of());
          Fleet fleet = new Fleet(proxyCount, services, perProxy, mesh.front.port())) {
-      Changes changes = new Changes(mesh.kube, fleet);
-      fleet.observe(changes);
+      Changes changes = new Changes(mesh.kube);
+      changes.track(fleet);
       for (int s = 0; s < services; s++) {
         changes.create(s);
       }
       long t0 = System.nanoTime();
       fleet.proxies.forEach(SimProxy::start);
-      await("initial sync", 180, () -> fleet.convergedCount(fleet.proxies) == fleet.proxies.size(), null, null);
+      Waits.await("initial sync", 180, () -> fleet.convergedCount(fleet.proxies) == fleet.proxies.size(), null, null);
       Map<SimProxy, Long> fullPush = new HashMap<>();
       fleet.proxies.forEach(p -> fullPush.put(p, p.bytesReceived()));
       long full = fullPush.values().stream().mapToLong(Long::longValue).sum();
       line("## Initial sync");
       line("");
       line("All %d proxies converged in %.1f s; full push: %,d bytes in total, %,d bytes per proxy on average.",
-          proxyCount, secondsSince(t0), full, full / proxyCount);
+          proxyCount, Waits.secondsSince(t0), full, full / proxyCount);
       line("");
 
       storms(mesh, fleet, changes, fullPush);
@@ -117,7 +117,7 @@ public final class FailoverBench {
       Thread.sleep(SETTLE.toMillis());
       spreadOver(mesh, fleet);
       failover(mesh, fleet, changes, fullPush, 0, "oldest node (node-0, shard coordinator)");
-      Histogram h = changes.latency.getIntervalHistogram();
+      Histogram h = changes.total();
       line("## Convergence of every change in this run");
       line("");
       line("Write to the API server -> proxy holding it, %,d deliveries: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, "
@@ -155,7 +155,7 @@ public final class FailoverBench {
     long answersBefore = mesh.metricSum(FIRST_ANSWERS);
     third.forEach(SimProxy::disconnect);
     third.forEach(SimProxy::start);
-    await("reconnected proxies served", 60,
+    Waits.await("reconnected proxies served", 60,
         () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * third.size(), null, null);
   }
 
@@ -164,44 +164,19 @@ public final class FailoverBench {
     for (int i = 0; i < fleet.proxies.size(); i += 3) {
       third.add(fleet.proxies.get(i));
     }
-    long thirdFull = third.stream().mapToLong(fullPush::get).sum();
     line("## Storm: %d proxies (a third of the fleet) reconnect at once", third.size());
     line("");
-
-    third.forEach(SimProxy::disconnect);
-    List<Changes.Change> changed = new ArrayList<>();
-    for (int s = 0; s < services; s += 10) {
-      changed.add(changes.write(s));
-    }
-    List<SimProxy> others = fleet.proxies.stream().filter(p -> !third.contains(p)).toList();
-    await("the rest of the fleet has the changes", 60, () -> fleet.convergedCount(others) == others.size(), null,
-        null);
-    long bytesBefore = fleet.bytes(third);
-    long answersBefore = mesh.metricSum(FIRST_ANSWERS);
-    long t0 = System.nanoTime();
-    third.forEach(SimProxy::start);
-    List<double[]> served = new ArrayList<>();
-    double resumedAll = await("resumed storm served", 60,
-        () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * third.size()
-            && fleet.convergedCount(third) == third.size(),
-        served, () -> (mesh.metricSum(FIRST_ANSWERS) - answersBefore) / (double) TYPES);
-    charts.put("storm resumed (every type answered)", served);
-    long resumedBytes = fleet.bytes(third) - bytesBefore;
+    Storm.Result resumed = Storm.resumed(mesh, fleet, changes, third, fullPush, 10, 60);
+    List<double[]> served = resumed.progress();
+    charts.put("storm resumed (converged)", served);
     line("- resumed (each proxy holds its config; %d of %d services changed meanwhile): all %d served in "
-        + "**%.2f s**; they received %,d bytes, **%.1f %%** of their full push (%,d bytes).", changed.size(),
-        services, third.size(), resumedAll, resumedBytes, 100.0 * resumedBytes / thirdFull, thirdFull);
-
-    third.forEach(SimProxy::disconnect);
-    third.forEach(SimProxy::forget);
-    long coldBefore = fleet.bytes(third);
-    long t1 = System.nanoTime();
-    third.forEach(SimProxy::start);
-    List<double[]> cold = new ArrayList<>();
-    double coldAll = await("cold storm converged", 60, () -> fleet.convergedCount(third) == third.size(), cold,
-        () -> fleet.convergedCount(third));
-    charts.put("storm cold (converged)", cold);
+        + "**%.2f s** (converged in %.2f s); they received %,d bytes, **%.1f %%** of their full push (%,d bytes).",
+        (services + 9) / 10, services, third.size(), resumed.served().orElse(Double.NaN), resumed.converged(),
+        resumed.bytes(), 100.0 * resumed.bytes() / resumed.fullPush(), resumed.fullPush());
+    Storm.Result cold = Storm.cold(mesh, fleet, third, fullPush, 60);
+    charts.put("storm cold (converged)", cold.progress());
     line("- cold (restarted proxies, holding nothing): all %d converged in **%.2f s**, receiving %,d bytes.",
-        third.size(), coldAll, fleet.bytes(third) - coldBefore);
+        third.size(), cold.converged(), cold.bytes());
     line("");
   }
 
@@ -225,16 +200,16 @@ public final class FailoverBench {
     SortedMap<Double, Long> bucketsBefore = mesh.histogramBuckets(FIRST_ANSWER_HISTOGRAM, victim);
     long killedAtMillis = System.currentTimeMillis();
     mesh.kill(victim);
-    double killed = secondsSince(t0);
+    double killed = Waits.secondsSince(t0);
     // The dead node's connections close at once; its proxies are those that opened a new stream.
-    await("the dead node's proxies reconnect", 30,
+    Waits.await("the dead node's proxies reconnect", 30,
         () -> fleet.proxies.stream().filter(p -> p.streamsOpened() > opened.get(p)).count() > 0, null, null);
     List<SimProxy> victims = fleet.proxies.stream().filter(p -> p.streamsOpened() > opened.get(p)).toList();
     List<double[]> served = new ArrayList<>();
     // Reconnects start within milliseconds of the connections closing; let them all begin.
     Thread.sleep(500);
     // Scraping every node's /metrics is work for the nodes under test: every 100 ms, not 20.
-    await("the dead node's proxies served again", 60,
+    Waits.await("the dead node's proxies served again", 60,
         () -> mesh.metricSum(FIRST_ANSWERS) - answersBefore >= (long) TYPES * countVictims(fleet, opened),
         served, () -> (mesh.metricSum(FIRST_ANSWERS) - answersBefore) / (double) TYPES
             / Math.max(1, countVictims(fleet, opened)), t0, METRICS_POLL_MILLIS);
@@ -249,12 +224,12 @@ public final class FailoverBench {
 
     List<Changes.Change> all = writes.join();
     List<double[]> flowing = new ArrayList<>();
-    await("every change reached every subscriber", 90, () -> all.stream().allMatch(c -> c.completedAt != 0),
+    Waits.await("every change reached every subscriber", 90, () -> all.stream().allMatch(c -> c.completedAt != 0),
         flowing, () -> all.stream().filter(c -> c.completedAt != 0).count() / (double) all.size(), t0);
     charts.put("failover " + what + ": dead node's proxies served", served);
     charts.put("failover " + what + ": changes reached every subscriber", flowing);
     double[] sinceKill = all.stream().mapToDouble(c -> (c.completedAt - t0) / 1e9).sorted().toArray();
-    await("fleet converged to ground truth", 60, () -> fleet.convergedCount(fleet.proxies) == fleet.proxies.size(),
+    Waits.await("fleet converged to ground truth", 60, () -> fleet.convergedCount(fleet.proxies) == fleet.proxies.size(),
         null, null);
 
     line("| step | seconds after the kill |");
@@ -300,53 +275,6 @@ public final class FailoverBench {
 
   private static long countVictims(Fleet fleet, Map<SimProxy, Long> opened) {
     return fleet.proxies.stream().filter(p -> p.streamsOpened() > opened.get(p)).count();
-  }
-
-  /**
-   * Polls {@code done} every 20 ms until true; samples {@code progress} into {@code series}
-   * (seconds since the call, value); returns the seconds it took. Fails after {@code seconds}.
-   */
-  private static double await(String what, int seconds, BooleanSupplier done, List<double[]> series,
-      DoubleSupplier progress) {
-    return await(what, seconds, done, series, progress, System.nanoTime());
-  }
-
-  /** {@link #await(String, int, BooleanSupplier, List, DoubleSupplier)} with series times since {@code base}. */
-  private static double await(String what, int seconds, BooleanSupplier done, List<double[]> series,
-      DoubleSupplier progress, long base) {
-    return await(what, seconds, done, series, progress, base, 20);
-  }
-
-  /** {@link #await(String, int, BooleanSupplier, List, DoubleSupplier, long)}, polling every {@code pollMillis}. */
-  private static double await(String what, int seconds, BooleanSupplier done, List<double[]> series,
-      DoubleSupplier progress, long base, long pollMillis) {
-    long t0 = System.nanoTime();
-    long deadline = t0 + seconds * 1_000_000_000L;
-    while (true) {
-      if (series != null) {
-        series.add(new double[] {(System.nanoTime() - base) / 1e9, progress.getAsDouble()});
-      }
-      if (done.getAsBoolean()) {
-        double took = secondsSince(t0);
-        if (series != null) {
-          series.add(new double[] {(System.nanoTime() - base) / 1e9, progress.getAsDouble()});
-        }
-        return took;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(what + ": not done within " + seconds + " s");
-      }
-      try {
-        Thread.sleep(pollMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(what + ": interrupted", e);
-      }
-    }
-  }
-
-  private static double secondsSince(long t0) {
-    return (System.nanoTime() - t0) / 1e9;
   }
 
   private void line(String format, Object... args) {

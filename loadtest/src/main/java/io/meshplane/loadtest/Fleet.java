@@ -6,41 +6,78 @@ import io.meshplane.xds.generator.ResourceNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A fleet of simulated proxies, each on its own channel to the front (so the front spreads them
- * over the nodes like a Kubernetes Service would), and the ground truth they must converge to:
- * the endpoints of every service as last written to the API server.
+ * A fleet of simulated proxies, half state-of-the-world and half delta, on channels to one xDS
+ * address (the front, so that it spreads the channels over the nodes like a Kubernetes Service
+ * would). Each channel is one HTTP/2 connection carrying {@link Settings#streamsPerChannel()}
+ * proxies' streams, which land on the same node. Whether a proxy converged is judged against the
+ * ground truth of {@link Changes}.
  */
 final class Fleet implements AutoCloseable {
 
   static final int PORT = 50051;
   static final String NAMESPACE = "default";
 
+  /**
+   * What a fleet looks like.
+   *
+   * @param proxies how many proxies
+   * @param services how many services exist ({@code svc-0} ..)
+   * @param perProxy how many services each proxy subscribes to (CDS and EDS by name)
+   * @param streamsPerChannel proxies sharing one channel (one TCP connection)
+   * @param metadata node metadata of every proxy ({@code NAMESPACE}, {@code CLUSTER_ID}, ...)
+   */
+  record Settings(int proxies, int services, int perProxy, int streamsPerChannel, Map<String, String> metadata) {
+    Settings {
+      if (proxies < 1 || services < 1 || perProxy < 1 || streamsPerChannel < 1) {
+        throw new IllegalArgumentException("proxies, services, per-proxy and streams-per-channel must be >= 1");
+      }
+      metadata = Map.copyOf(metadata);
+    }
+
+    static Settings of(int proxies, int services, int perProxy) {
+      return new Settings(proxies, services, perProxy, 1, SimProxy.DEFAULT_METADATA);
+    }
+
+    Settings withStreamsPerChannel(int value) {
+      return new Settings(proxies, services, perProxy, value, metadata);
+    }
+  }
+
+  final Settings settings;
   final List<SimProxy> proxies = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-  /** cluster name -> endpoints last written. */
-  private final Map<String, Set<String>> truth = new ConcurrentHashMap<>();
   private volatile SimProxy.Listener observer = (p, c, a) -> { };
+  private volatile Changes truth;
 
-  Fleet(int count, int services, int perProxy, int frontPort) {
-    for (int i = 0; i < count; i++) {
+  Fleet(Settings settings, int xdsPort) {
+    this.settings = settings;
+    ManagedChannel channel = null;
+    for (int i = 0; i < settings.proxies(); i++) {
       List<String> clusters = new ArrayList<>();
-      for (int k = 0; k < perProxy; k++) {
-        clusters.add(cluster((i * 7 + k * 13) % services));
+      for (int k = 0; k < settings.perProxy(); k++) {
+        clusters.add(cluster((i * 7 + k * 13) % settings.services()));
       }
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", frontPort).usePlaintext().build();
-      channels.add(channel);
+      if (i % settings.streamsPerChannel() == 0) {
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", xdsPort).usePlaintext().build();
+        channels.add(channel);
+      }
       SimProxy.Mode mode = i % 2 == 0 ? SimProxy.Mode.SOTW : SimProxy.Mode.DELTA;
       proxies.add(new SimProxy("proxyless~10.9." + (i / 250) + "." + (i % 250) + "~sim-" + i + ".default~default.svc",
-          mode, clusters.stream().distinct().toList(), channel, scheduler, (p, c, a) -> observer.endpoints(p, c, a)));
+          mode, clusters.stream().distinct().toList(), settings.metadata(), channel, scheduler,
+          (p, c, a) -> observer.endpoints(p, c, a)));
     }
+  }
+
+  Fleet(int count, int services, int perProxy, int xdsPort) {
+    this(Settings.of(count, services, perProxy), xdsPort);
   }
 
   static String hostname(int service) {
@@ -51,21 +88,20 @@ final class Fleet implements AutoCloseable {
     return ResourceNames.cluster(hostname(service), PORT);
   }
 
-  void observe(SimProxy.Listener listener) {
-    observer = listener;
+  /** Sends every endpoint change to {@code changes}, whose writes are the ground truth. */
+  void observe(Changes changes) {
+    truth = Objects.requireNonNull(changes);
+    observer = changes;
   }
 
-  void truth(int service, Set<String> addresses) {
-    truth.put(cluster(service), Set.copyOf(addresses));
-  }
-
-  Set<String> truth(String cluster) {
-    return truth.getOrDefault(cluster, Set.of());
+  int channels() {
+    return channels.size();
   }
 
   boolean converged(SimProxy p) {
+    Changes t = truth;
     for (String c : p.clusters) {
-      if (!p.endpoints(c).equals(truth(c))) {
+      if (!p.endpoints(c).equals(t == null ? Set.of() : t.truth(c))) {
         return false;
       }
     }
@@ -78,6 +114,14 @@ final class Fleet implements AutoCloseable {
 
   long bytes(List<SimProxy> of) {
     return of.stream().mapToLong(SimProxy::bytesReceived).sum();
+  }
+
+  long responses() {
+    return proxies.stream().mapToLong(SimProxy::responsesReceived).sum();
+  }
+
+  long nacks() {
+    return proxies.stream().mapToLong(SimProxy::nacksSent).sum();
   }
 
   @Override

@@ -18,7 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * simulated Kubernetes API server, N control-plane JVMs in one Pekko cluster and the TCP front
  * that gives proxies one stable address. Nodes can be killed with SIGKILL and started again.
  */
-final class MeshUnderTest implements AutoCloseable {
+final class MeshUnderTest implements ControlPlaneUnderTest {
 
   private final Closer closer = new Closer();
   private final Path dir;
@@ -66,8 +66,44 @@ final class MeshUnderTest implements AutoCloseable {
     }
   }
 
-  int size() {
+  @Override
+  public String description() {
+    return "Meshplane, " + nodes.length + " control-plane JVMs (-Xmx512m) in one Pekko cluster behind the TCP front, "
+        + "one Cassandra";
+  }
+
+  @Override
+  public MockCluster kube() {
+    return kube;
+  }
+
+  @Override
+  public int xdsPort() {
+    return front.port();
+  }
+
+  @Override
+  public int size() {
     return nodes.length;
+  }
+
+  @Override
+  public java.util.Optional<Long> pid(int i) {
+    return nodes[i] == null ? java.util.Optional.empty() : java.util.Optional.of(nodes[i].pid());
+  }
+
+  @Override
+  public java.util.Optional<String> metrics(int i) {
+    ControlPlaneProcess n = nodes[i];
+    if (n == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(n.admin("/metrics"));
+    } catch (RuntimeException e) {
+      // A node killed between the check and the scrape.
+      return java.util.Optional.empty();
+    }
   }
 
   ControlPlaneProcess node(int i) {

@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One simulated proxy: an ADS stream (state-of-the-world or delta) subscribed by name to the
- * clusters (CDS) and endpoints (EDS) of a few services. It ACKs every response, keeps what it
- * was sent, and after losing its stream reconnects like grpc-java's xDS client: at once after a
+ * clusters (CDS) and endpoints (EDS) of a few services. Like a real proxy it checks each response
+ * before applying it: it ACKs one it could apply and NACKs (previous version, {@code error_detail})
+ * one it could not (an unparsable resource, an endpoint without address or port), keeping what it
+ * held. It keeps what it was sent, and after losing its stream reconnects like grpc-java's xDS client: at once after a
  * stream that had answered, else with backoff (1 s x 1.6, +-20 %, at most 30 s), resuming with
  * what it holds (SotW version_info, delta initial_resource_versions).
  *
@@ -43,6 +45,10 @@ final class SimProxy {
 
   enum Mode { SOTW, DELTA }
 
+  /** Node metadata of a proxyless client in namespace default of cluster-1. */
+  static final Map<String, String> DEFAULT_METADATA = Map.of("NAMESPACE", "default", "CLUSTER_ID", "cluster-1",
+      "PROXY_KIND", "proxyless");
+
   private static final List<String> TYPES = List.of(TypeUrls.CLUSTER, TypeUrls.CLUSTER_LOAD_ASSIGNMENT);
 
   final String id;
@@ -55,6 +61,7 @@ final class SimProxy {
 
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong responses = new AtomicLong();
+  private final AtomicLong nacks = new AtomicLong();
   private final Map<String, String> sotwVersions = new HashMap<>();
   private final Map<String, Map<String, String>> deltaVersions = new HashMap<>();
   private final Map<String, Set<String>> endpoints = new ConcurrentHashMap<>();
@@ -65,18 +72,17 @@ final class SimProxy {
   private volatile long streamsOpened;
   private volatile long lastOpenedNanos;
 
-  SimProxy(String id, Mode mode, List<String> clusters, ManagedChannel channel, ScheduledExecutorService scheduler,
-      Listener listener) {
+  SimProxy(String id, Mode mode, List<String> clusters, Map<String, String> metadata, ManagedChannel channel,
+      ScheduledExecutorService scheduler, Listener listener) {
     this.id = id;
     this.mode = mode;
     this.clusters = List.copyOf(clusters);
     this.channel = channel;
     this.scheduler = scheduler;
     this.listener = listener;
-    this.node = Node.newBuilder().setId(id).setCluster("sim").setMetadata(Struct.newBuilder()
-        .putFields("NAMESPACE", Value.newBuilder().setStringValue("default").build())
-        .putFields("CLUSTER_ID", Value.newBuilder().setStringValue("cluster-1").build())
-        .putFields("PROXY_KIND", Value.newBuilder().setStringValue("proxyless").build())).build();
+    Struct.Builder meta = Struct.newBuilder();
+    metadata.forEach((k, v) -> meta.putFields(k, Value.newBuilder().setStringValue(v).build()));
+    this.node = Node.newBuilder().setId(id).setCluster("sim").setMetadata(meta).build();
   }
 
   /** Bytes of every response received so far. */
@@ -86,6 +92,11 @@ final class SimProxy {
 
   long responsesReceived() {
     return responses.get();
+  }
+
+  /** Responses this proxy rejected. */
+  long nacksSent() {
+    return nacks.get();
   }
 
   long streamsOpened() {
@@ -156,21 +167,26 @@ final class SimProxy {
       return;
     }
     received(r.getSerializedSize());
-    if (r.getTypeUrl().equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
-      Set<String> present = new TreeSet<>();
-      for (com.google.protobuf.Any any : r.getResourcesList()) {
-        ClusterLoadAssignment cla = parse(any.getValue());
-        present.add(cla.getClusterName());
-        update(cla);
-      }
-      // SotW: a subscribed cluster missing from the answer has no endpoints.
-      clusters.stream().filter(c -> !present.contains(c)).forEach(c -> update(c, Set.of()));
-    }
-    sotwVersions.put(r.getTypeUrl(), r.getVersionInfo());
     @SuppressWarnings("unchecked")
     StreamObserver<DiscoveryRequest> out = (StreamObserver<DiscoveryRequest>) requests;
-    out.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).addAllResourceNames(clusters)
-        .setVersionInfo(r.getVersionInfo()).setResponseNonce(r.getNonce()).build());
+    DiscoveryRequest.Builder reply = DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl())
+        .addAllResourceNames(clusters).setResponseNonce(r.getNonce());
+    Map<String, Set<String>> parsed = new HashMap<>();
+    try {
+      for (com.google.protobuf.Any any : r.getResourcesList()) {
+        check(r.getTypeUrl(), any.getValue(), parsed);
+      }
+    } catch (IllegalArgumentException e) {
+      nack(out, reply.setVersionInfo(sotwVersions.getOrDefault(r.getTypeUrl(), "")), e);
+      return;
+    }
+    if (r.getTypeUrl().equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
+      parsed.forEach(this::update);
+      // SotW: a subscribed cluster missing from the answer has no endpoints.
+      clusters.stream().filter(c -> !parsed.containsKey(c)).forEach(c -> update(c, Set.of()));
+    }
+    sotwVersions.put(r.getTypeUrl(), r.getVersionInfo());
+    out.onNext(reply.setVersionInfo(r.getVersionInfo()).build());
   }
 
   private synchronized void onDelta(DeltaDiscoveryResponse r, StreamObserver<?> from) {
@@ -178,22 +194,66 @@ final class SimProxy {
       return;
     }
     received(r.getSerializedSize());
-    Map<String, String> versions = deltaVersions.computeIfAbsent(r.getTypeUrl(), t -> new HashMap<>());
-    for (Resource res : r.getResourcesList()) {
-      versions.put(res.getName(), res.getVersion());
-      if (r.getTypeUrl().equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
-        update(parse(res.getResource().getValue()));
+    @SuppressWarnings("unchecked")
+    StreamObserver<DeltaDiscoveryRequest> out = (StreamObserver<DeltaDiscoveryRequest>) requests;
+    DeltaDiscoveryRequest.Builder reply = DeltaDiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl())
+        .setResponseNonce(r.getNonce());
+    Map<String, Set<String>> parsed = new HashMap<>();
+    try {
+      for (Resource res : r.getResourcesList()) {
+        check(r.getTypeUrl(), res.getResource().getValue(), parsed);
       }
+    } catch (IllegalArgumentException e) {
+      nacks.incrementAndGet();
+      out.onNext(reply.setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage(e.getMessage()))
+          .build());
+      return;
     }
+    Map<String, String> versions = deltaVersions.computeIfAbsent(r.getTypeUrl(), t -> new HashMap<>());
+    r.getResourcesList().forEach(res -> versions.put(res.getName(), res.getVersion()));
+    parsed.forEach(this::update);
     for (String removed : r.getRemovedResourcesList()) {
       versions.remove(removed);
       if (r.getTypeUrl().equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
         update(removed, Set.of());
       }
     }
-    @SuppressWarnings("unchecked")
-    StreamObserver<DeltaDiscoveryRequest> out = (StreamObserver<DeltaDiscoveryRequest>) requests;
-    out.onNext(DeltaDiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setResponseNonce(r.getNonce()).build());
+    out.onNext(reply.build());
+  }
+
+  private void nack(StreamObserver<DiscoveryRequest> out, DiscoveryRequest.Builder reply, RuntimeException e) {
+    nacks.incrementAndGet();
+    out.onNext(reply.setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage(e.getMessage()))
+        .build());
+  }
+
+  /**
+   * Checks one resource as a proxy would before applying it; an EDS resource's addresses go to
+   * {@code endpoints} by cluster name.
+   *
+   * @throws IllegalArgumentException naming what is wrong, to be NACKed
+   */
+  private static void check(String typeUrl, com.google.protobuf.ByteString value, Map<String, Set<String>> endpoints) {
+    try {
+      if (typeUrl.equals(TypeUrls.CLUSTER)) {
+        if (io.envoyproxy.envoy.config.cluster.v3.Cluster.parseFrom(value).getName().isEmpty()) {
+          throw new IllegalArgumentException("a Cluster without a name");
+        }
+      } else if (typeUrl.equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
+        ClusterLoadAssignment cla = ClusterLoadAssignment.parseFrom(value);
+        Set<String> addresses = new TreeSet<>();
+        cla.getEndpointsList().forEach(l -> l.getLbEndpointsList().forEach(e -> {
+          var socket = e.getEndpoint().getAddress().getSocketAddress();
+          if (socket.getAddress().isEmpty() || socket.getPortValue() == 0) {
+            throw new IllegalArgumentException("an endpoint of " + cla.getClusterName() + " without address or port");
+          }
+          addresses.add(socket.getAddress());
+        }));
+        endpoints.put(cla.getClusterName(), addresses);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("unparsable " + typeUrl + ": " + e.getMessage());
+    }
   }
 
   private void received(int size) {
@@ -201,21 +261,6 @@ final class SimProxy {
     responses.incrementAndGet();
     answeredOnThisStream = true;
     failedAttempts = 0;
-  }
-
-  private static ClusterLoadAssignment parse(com.google.protobuf.ByteString bytes) {
-    try {
-      return ClusterLoadAssignment.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("the control plane sent an unparsable ClusterLoadAssignment", e);
-    }
-  }
-
-  private void update(ClusterLoadAssignment cla) {
-    Set<String> addresses = new TreeSet<>();
-    cla.getEndpointsList().forEach(l -> l.getLbEndpointsList().forEach(e ->
-        addresses.add(e.getEndpoint().getAddress().getSocketAddress().getAddress())));
-    update(cla.getClusterName(), addresses);
   }
 
   private void update(String cluster, Set<String> addresses) {

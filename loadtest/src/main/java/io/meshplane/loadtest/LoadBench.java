@@ -1,0 +1,184 @@
+package io.meshplane.loadtest;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The load scenarios of issue 5 against real processes: {@code small} (a quick check, run by
+ * {@code mvn verify}), {@code fleet} (churn at a set rate on a large fleet), {@code storm} (every
+ * proxy reconnects at once) and {@code scale} (a sweep of proxies and services on one control
+ * plane). Each writes report.md and PNG charts to its own directory.
+ */
+final class LoadBench {
+
+  /** What a scenario ended with: where its report is and whether the fleet converged. */
+  record Outcome(Path dir, int proxies, long converged, long incompleteChanges) {}
+
+  static final Set<String> SCENARIOS = Set.of("small", "fleet", "storm", "scale");
+
+  private LoadBench() {}
+
+  static Map<String, String> defaults(String scenario) {
+    Map<String, String> d = new LinkedHashMap<>();
+    boolean small = scenario.equals("small");
+    d.put("proxies", small ? "60" : scenario.equals("scale") ? "1000" : "5000");
+    d.put("services", small ? "20" : "1000");
+    d.put("per-proxy", "5");
+    d.put("rate", small ? "5" : scenario.equals("scale") ? "20" : "50");
+    d.put("duration", small ? "20" : scenario.equals("fleet") ? "120" : "30");
+    d.put("nodes", "3");
+    d.put("streams-per-channel", small ? "1" : "10");
+    d.put("metadata", "NAMESPACE=default,CLUSTER_ID=cluster-1,PROXY_KIND=proxyless");
+    if (scenario.equals("scale")) {
+      d.put("proxies-sweep", "1000,2500,5000,10000");
+      d.put("services-sweep", "100,1000,5000");
+    }
+    return d;
+  }
+
+  static String usage(String scenario) {
+    StringBuilder u = new StringBuilder("usage: ./meshplane bench " + scenario);
+    defaults(scenario).forEach((k, v) -> u.append(" [--").append(k).append(' ').append(v).append(']'));
+    return u.toString();
+  }
+
+  /** Runs a scenario, writing under {@code base}/{@code <scenario>-<timestamp>}. */
+  static Outcome run(String scenario, List<String> args, Path base) throws Exception {
+    Options o = Options.parse(args, defaults(scenario));
+    Fleet.Settings fleet = new Fleet.Settings(o.positiveInt("proxies"), o.positiveInt("services"),
+        o.positiveInt("per-proxy"), o.positiveInt("streams-per-channel"), o.map("metadata"));
+    double rate = o.positiveDouble("rate");
+    int duration = o.positiveInt("duration");
+    int nodes = o.positiveInt("nodes");
+    List<int[]> points = scenario.equals("scale") ? points(o) : List.of();
+    Path out = base.resolve(scenario + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
+        .toAbsolutePath();
+    Files.createDirectories(out);
+    System.setProperty("java.awt.headless", "true");
+    LoadReport report = new LoadReport(out);
+    report.line("# `%s` benchmark, %s", scenario, LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
+    report.line("");
+    report.line("Command: `./meshplane bench %s %s`; %d cores, Java %s; everything on this host.", scenario,
+        String.join(" ", args), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    report.line("");
+    Outcome outcome;
+    try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
+      Changes changes = new Changes(cp.kube());
+      Map<String, Long> others = Map.of("cassandra", cp.cassandra.pid());
+      if (scenario.equals("scale")) {
+        outcome = scale(cp, changes, fleet, points, rate, duration, heap, others, report, out);
+      } else {
+        try (LoadRun r = new LoadRun(cp, changes, fleet, rate, scenario.equals("storm") ? Math.min(duration, 30)
+            : duration, heap, others)) {
+          int timeout = 120 + fleet.proxies() / 20;
+          r.sync(timeout);
+          r.churn(120);
+          if (scenario.equals("storm")) {
+            r.storms(timeout);
+          }
+          r.finish();
+          report.line("Churn: %.1f endpoint changes per second for %d s, each a new set of 3 endpoints of a random "
+              + "service, written to the simulated API server.", rate, r.durationSeconds);
+          report.line("");
+          report.run(r, "");
+          report.line("![latency CDF](latency-cdf.png)");
+          report.line("");
+          report.line("![latency over time](latency-over-time.png)");
+          report.line("");
+          report.line("![heap over time](heap-over-time.png)");
+          report.line("");
+          report.line("![CPU over time](cpu-over-time.png)");
+          outcome = new Outcome(out, r.proxies(), r.convergedProxies, r.incompleteChanges);
+        }
+      }
+    }
+    Path md = report.write();
+    System.out.println(report.text());
+    System.out.println("report: " + md);
+    return outcome;
+  }
+
+  private static List<int[]> points(Options o) {
+    Set<List<Integer>> set = new LinkedHashSet<>();
+    for (int p : o.intList("proxies-sweep")) {
+      set.add(List.of(p, o.positiveInt("services")));
+    }
+    for (int s : o.intList("services-sweep")) {
+      set.add(List.of(o.positiveInt("proxies"), s));
+    }
+    // Services only grow on one API server: by services, then proxies.
+    return set.stream().map(l -> new int[] {l.get(0), l.get(1)})
+        .sorted(Comparator.<int[]>comparingInt(a -> a[1]).thenComparingInt(a -> a[0])).toList();
+  }
+
+  private static Outcome scale(MeshUnderTest cp, Changes changes, Fleet.Settings base, List<int[]> points,
+      double rate, int duration, HeapProbe heap, Map<String, Long> others, LoadReport report, Path out) {
+    report.line("A sweep on one control plane (services are created as the sweep needs them and stay), each point "
+        + "a fresh fleet: connect and converge, then %.1f changes/s for %d s.", rate, duration);
+    report.line("");
+    List<String> rows = new ArrayList<>();
+    Map<String, List<double[]>> p99 = new LinkedHashMap<>();
+    Map<String, List<double[]>> heapKb = new LinkedHashMap<>();
+    long converged = 0;
+    long incomplete = 0;
+    int proxies = 0;
+    StringBuilder details = new StringBuilder();
+    for (int[] point : points) {
+      Fleet.Settings f = new Fleet.Settings(point[0], point[1], base.perProxy(), base.streamsPerChannel(),
+          base.metadata());
+      String name = point[0] + "p-" + point[1] + "s";
+      LoadReport section = new LoadReport(out);
+      try (LoadRun r = new LoadRun(cp, changes, f, rate, duration, heap, others)) {
+        r.sync(120 + point[0] / 20);
+        r.churn(120);
+        r.finish();
+        section.line("## %,d proxies, %,d services", point[0], point[1]).line("");
+        section.run(r, name);
+        section.line("![latency CDF](%s-latency-cdf.png) ![heap](%s-heap-over-time.png)", name, name).line("");
+        double cores = ResourceSampler.mean(r.rows, r.churnFrom, r.churnTo, row -> {
+          double s = 0;
+          for (double c : row.cores()) {
+            s += Double.isNaN(c) ? 0 : c;
+          }
+          return s;
+        });
+        rows.add(String.format(java.util.Locale.ROOT, "| %,d | %,d | %.1f s | %.0f / %.0f ms | %.1f KB | %.2f | %,d of %,d |",
+            point[0], point[1], r.syncSeconds, r.latency.getValueAtPercentile(50) / 1e3,
+            r.latency.getValueAtPercentile(99) / 1e3, r.heapPerProxy() / 1024.0, cores, r.convergedProxies,
+            r.proxies()));
+        String serie = point[1] + " services";
+        p99.computeIfAbsent(serie, k -> new ArrayList<>()).add(new double[] {point[0],
+            r.latency.getValueAtPercentile(99) / 1e3});
+        heapKb.computeIfAbsent(serie, k -> new ArrayList<>()).add(new double[] {point[0], r.heapPerProxy() / 1024.0});
+        converged += r.convergedProxies;
+        incomplete += r.incompleteChanges;
+        proxies += r.proxies();
+      } catch (RuntimeException e) {
+        rows.add(String.format(java.util.Locale.ROOT, "| %,d | %,d | failed: %s | | | | |", point[0], point[1],
+            e.getMessage()));
+        proxies += point[0];
+      }
+      details.append(section.text());
+    }
+    report.line("| proxies | services | initial sync | convergence p50 / p99 | heap per proxy | CP cores (mean, "
+        + "all nodes) | converged |");
+    report.line("| --- | --- | --- | --- | --- | --- | --- |");
+    rows.forEach(report::line);
+    report.line("");
+    Charts.lines(out.resolve("scale-p99.png"), "p99 convergence by fleet size", "proxies", "ms", p99);
+    Charts.lines(out.resolve("scale-heap.png"), "Heap per connected proxy by fleet size", "proxies", "KB", heapKb);
+    report.line("![p99](scale-p99.png) ![heap per proxy](scale-heap.png)");
+    report.line("");
+    report.line("%s", details.toString());
+    return new Outcome(out, proxies, converged, incomplete);
+  }
+}
