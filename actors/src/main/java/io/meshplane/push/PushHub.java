@@ -86,7 +86,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   enum Refresh implements Command { INSTANCE }
 
-  private static final Object QUIET = "quiet";
+  /** Timer key of one service's quiet window: each changed service has its own. */
+  private record Quiet(String hostname) {}
+
   private static final Object MAX = "max";
 
   public static Behavior<Command> create(Settings settings, Supplier<Set<String>> memberClusters,
@@ -333,19 +335,28 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
     return this;
   }
 
-  /** Schedules a push of {@code host}'s view to its watchers, debounced. */
+  /**
+   * Schedules a push of {@code host}'s view to its watchers, debounced per service: everything
+   * pending is flushed as soon as any one changed service has been quiet for the quiet window, or
+   * when the oldest pending change has waited the maximum delay. A burst of changes to one service
+   * is conflated; changes of other services never hold it back (under steady churn of many
+   * services a single mesh-wide quiet window would never elapse, and every change would wait the
+   * maximum delay).
+   */
   private void markDirty(String host, long changedAtMillis) {
     if (dirty.isEmpty()) {
       firstDirtyAt = clock.millis();
       timers.startSingleTimer(MAX, Flush.INSTANCE, settings.maxDelay());
     }
     dirty.merge(host, changedAtMillis, Math::min);
-    timers.startSingleTimer(QUIET, Flush.INSTANCE, settings.quietWindow());
+    timers.startSingleTimer(new Quiet(host), Flush.INSTANCE, settings.quietWindow());
   }
 
   private Behavior<Command> flush() {
-    timers.cancel(QUIET);
     timers.cancel(MAX);
+    for (String host : dirty.keySet()) {
+      timers.cancel(new Quiet(host));
+    }
     if (dirty.isEmpty()) {
       return this;
     }

@@ -330,6 +330,26 @@ class PushHubTest {
   }
 
   @Test
+  void a_service_changed_once_is_not_held_back_by_another_that_keeps_changing() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"), service(BILLING, 1, "10.9.0.1"));
+
+    publish(service(BILLING, 2, "10.9.0.2"));
+    publish(service(GREETER, 2, "10.0.0.2"));
+    time.timePasses(Duration.ofMillis(60));
+    publish(service(GREETER, 3, "10.0.0.3"));
+    conn.expectNoMessage(Duration.ofMillis(200));
+    time.timePasses(Duration.ofMillis(50));
+
+    // BILLING has been quiet for the window: it goes now, with what GREETER has so far.
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.services()).containsOnlyKeys(GREETER.hostname(), BILLING.hostname());
+    assertThat(versionOf(update, BILLING)).isEqualTo(2);
+    assertThat(versionOf(update, GREETER)).isEqualTo(3);
+    conn.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
   void a_connection_watching_one_service_does_not_receive_changes_of_another() {
     TestProbe<XdsConnection.Command> greeterWatcher = connection();
     TestProbe<XdsConnection.Command> billingWatcher = connection();
