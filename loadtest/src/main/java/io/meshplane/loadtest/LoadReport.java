@@ -154,7 +154,7 @@ final class LoadReport {
   }
 
   /** Sum over the nodes of each node's mean of a per-node value between {@code from} and {@code to}. */
-  private static double sumOver(LoadRun r, double from, double to,
+  static double sumOver(LoadRun r, double from, double to,
       java.util.function.Function<ResourceSampler.Row, double[]> perNode) {
     double sum = 0;
     for (int i = 0; i < r.cp.size(); i++) {

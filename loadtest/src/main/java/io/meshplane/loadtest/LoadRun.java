@@ -71,6 +71,7 @@ final class LoadRun implements AutoCloseable {
 
   /** Every proxy connects at once and converges; the nodes' heap is read after a GC before and after. */
   void sync(int timeoutSeconds) {
+    cp.awaitServices(fleet.settings.services(), timeoutSeconds);
     LockSupport.parkNanos(SETTLE.toNanos());
     idleHeap = heapAfterGc();
     sampler.start(Duration.ofSeconds(1));
