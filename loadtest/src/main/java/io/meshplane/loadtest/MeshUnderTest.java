@@ -71,8 +71,8 @@ final class MeshUnderTest implements ControlPlaneUnderTest {
 
   @Override
   public String description() {
-    return "Meshplane, " + nodes.length + " control-plane JVMs (" + NODE_HEAP + ") in one Pekko cluster behind the TCP front, "
-        + "one Cassandra";
+    return "Meshplane, " + nodes.length + " control-plane JVMs (" + NODE_HEAP + ") in one Pekko cluster behind the "
+        + "TCP front, one Cassandra";
   }
 
   @Override
