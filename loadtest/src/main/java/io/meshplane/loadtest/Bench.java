@@ -34,8 +34,10 @@ public final class Bench {
     if (!ok) {
       System.err.println("bench " + args[0] + ": " + outcome.converged() + " of " + outcome.proxies()
           + " proxies converged, " + outcome.incompleteChanges() + " changes did not reach every subscriber"
+          + (outcome.completed() ? "" : ", a phase timed out")
           + outcome.baseline().map(b -> "; baseline: " + b.converged() + " of " + b.proxies() + " converged, "
-              + b.incompleteChanges() + " changes incomplete").orElse(""));
+              + b.incompleteChanges() + " changes incomplete" + (b.completed() ? "" : ", a phase timed out or it "
+              + "did not start")).orElse("") + " (see the report)");
     }
     System.exit(ok ? 0 : 1);
   }

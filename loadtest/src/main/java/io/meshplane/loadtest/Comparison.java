@@ -46,6 +46,10 @@ final class Comparison {
     md.line("| --- | --- | --- | --- | --- |");
     md.line("| proxies converged to the ground truth at the end | %,d of %,d | %,d of %,d | | all |",
         m.convergedProxies, m.proxies(), b.convergedProxies, b.proxies());
+    if (m.failure != null || b.failure != null) {
+      md.line("| the run stopped early (figures below are partial) | %s | %s | | |",
+          m.failure == null ? "no" : m.failure, b.failure == null ? "no" : b.failure);
+    }
     md.line("| changes that did not reach every subscriber | %,d | %,d | | 0 |", m.incompleteChanges,
         b.incompleteChanges);
     md.line("| deliveries measured | %,d | %,d | | |", m.latency.getTotalCount(), b.latency.getTotalCount());

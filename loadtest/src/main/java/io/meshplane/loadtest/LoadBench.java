@@ -25,18 +25,27 @@ final class LoadBench {
    * What a scenario ended with: where its report is and whether the fleet converged; with
    * {@code --baseline}, the baseline's run of the same scenario too.
    */
-  record Outcome(Path dir, int proxies, long converged, long incompleteChanges, Optional<Outcome> baseline) {
+  record Outcome(Path dir, int proxies, long converged, long incompleteChanges, boolean completed,
+      Optional<Outcome> baseline) {
     Outcome {
       java.util.Objects.requireNonNull(baseline, "baseline");
     }
 
     Outcome(Path dir, int proxies, long converged, long incompleteChanges) {
-      this(dir, proxies, converged, incompleteChanges, Optional.empty());
+      this(dir, proxies, converged, incompleteChanges, true, Optional.empty());
     }
 
-    /** Every proxy converged and every change reached its subscribers, on each control plane run. */
+    static Outcome of(Path dir, LoadRun r) {
+      return new Outcome(dir, r.proxies(), r.convergedProxies, r.incompleteChanges, r.failure == null,
+          Optional.empty());
+    }
+
+    /**
+     * Every phase completed, every proxy converged and every change reached its subscribers, on
+     * each control plane run.
+     */
     boolean ok() {
-      return converged == proxies && incompleteChanges == 0 && baseline.map(Outcome::ok).orElse(true);
+      return completed && converged == proxies && incompleteChanges == 0 && baseline.map(Outcome::ok).orElse(true);
     }
   }
 
@@ -120,7 +129,7 @@ final class LoadBench {
       meshSection.line("![latency over time](latency-over-time.png)").line("");
       meshSection.line("![heap over time](heap-over-time.png)").line("");
       meshSection.line("![CPU over time](cpu-over-time.png)");
-      outcome = new Outcome(out, mesh.proxies(), mesh.convergedProxies, mesh.incompleteChanges);
+      outcome = Outcome.of(out, mesh);
       if (withBaseline) {
         LoadReport baseSection = new LoadReport(out);
         baseSection.line("").line("## The baseline's run in detail").line("");
@@ -132,18 +141,18 @@ final class LoadBench {
           baseSection.line("![latency over time](baseline-latency-over-time.png)").line("");
           baseSection.line("![heap over time](baseline-heap-over-time.png)").line("");
           baseSection.line("![CPU over time](baseline-cpu-over-time.png)");
-          baseOutcome = new Outcome(out, b.proxies(), b.convergedProxies, b.incompleteChanges);
+          baseOutcome = Outcome.of(out, b);
         } catch (RuntimeException e) {
           // Meshplane's figures are in hand: the report says where the baseline's run failed.
           baseSection.line("The baseline's run failed: %s", e.getMessage());
           System.err.println("baseline run failed: " + e);
-          baseOutcome = new Outcome(out, fleet.proxies(), 0, 0);
+          baseOutcome = new Outcome(out, fleet.proxies(), 0, 0, false, Optional.empty());
         }
         report.line("## Meshplane's run in detail").line("");
         report.line("%s", meshSection.text());
         report.line("%s", baseSection.text());
         outcome = new Outcome(out, outcome.proxies(), outcome.converged(), outcome.incompleteChanges(),
-            Optional.of(baseOutcome));
+            outcome.completed(), Optional.of(baseOutcome));
       } else {
         report.line("%s", meshSection.text());
       }
@@ -163,10 +172,16 @@ final class LoadBench {
     LoadRun r = new LoadRun(cp, new Changes(cp.kube()), fleet, rate, churnSeconds, heap, others);
     try (r) {
       int timeout = 120 + fleet.proxies() / 20;
-      r.sync(timeout);
-      r.churn(120);
-      if (scenario.equals("storm")) {
-        r.storms(timeout);
+      try {
+        r.sync(timeout);
+        r.churn(120);
+        if (scenario.equals("storm")) {
+          r.storms(timeout);
+        }
+      } catch (IllegalStateException e) {
+        // A wait that timed out: the report shows how far the run got and which proxies are behind.
+        r.failure = e.getMessage();
+        System.err.println(cp.description() + ": " + e.getMessage());
       }
       r.finish();
     }
