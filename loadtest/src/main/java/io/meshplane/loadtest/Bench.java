@@ -30,10 +30,14 @@ public final class Bench {
       System.exit(2);
       return;
     }
-    boolean ok = outcome.converged() == outcome.proxies() && outcome.incompleteChanges() == 0;
+    boolean ok = outcome.ok();
     if (!ok) {
       System.err.println("bench " + args[0] + ": " + outcome.converged() + " of " + outcome.proxies()
-          + " proxies converged, " + outcome.incompleteChanges() + " changes did not reach every subscriber");
+          + " proxies converged, " + outcome.incompleteChanges() + " changes did not reach every subscriber"
+          + (outcome.completed() ? "" : ", a phase timed out")
+          + outcome.baseline().map(b -> "; baseline: " + b.converged() + " of " + b.proxies() + " converged, "
+              + b.incompleteChanges() + " changes incomplete" + (b.completed() ? "" : ", a phase timed out or it "
+              + "did not start")).orElse("") + " (see the report)");
     }
     System.exit(ok ? 0 : 1);
   }

@@ -30,16 +30,25 @@ final class Charts {
    * (logarithmic), y the fraction of deliveries at or below it.
    */
   static void cdf(Path file, String title, org.HdrHistogram.Histogram micros) {
-    List<double[]> points = new java.util.ArrayList<>();
-    long total = micros.getTotalCount();
-    long seen = 0;
-    for (org.HdrHistogram.HistogramIterationValue v : micros.recordedValues()) {
-      seen += v.getCountAtValueIteratedTo();
-      points.add(new double[] {Math.max(0.01, micros.highestEquivalentValue(v.getValueIteratedTo()) / 1e3),
-          (double) seen / total});
-    }
-    save(file, title, "convergence latency (ms, log scale)", "fraction of deliveries at or below",
-        Map.of("write -> proxy", points), XYSeries.XYSeriesRenderStyle.Step, true);
+    cdf(file, title, Map.of("write -> proxy", micros));
+  }
+
+  /** {@link #cdf(Path, String, org.HdrHistogram.Histogram)} with one curve per named histogram. */
+  static void cdf(Path file, String title, Map<String, org.HdrHistogram.Histogram> curves) {
+    Map<String, List<double[]>> series = new java.util.LinkedHashMap<>();
+    curves.forEach((name, micros) -> {
+      List<double[]> points = new java.util.ArrayList<>();
+      long total = micros.getTotalCount();
+      long seen = 0;
+      for (org.HdrHistogram.HistogramIterationValue v : micros.recordedValues()) {
+        seen += v.getCountAtValueIteratedTo();
+        points.add(new double[] {Math.max(0.01, micros.highestEquivalentValue(v.getValueIteratedTo()) / 1e3),
+            (double) seen / total});
+      }
+      series.put(name, points);
+    });
+    save(file, title, "convergence latency (ms, log scale)", "fraction of deliveries at or below", series,
+        XYSeries.XYSeriesRenderStyle.Step, true);
   }
 
   private static void save(Path file, String title, String xTitle, String yTitle, Map<String, List<double[]>> series,

@@ -39,6 +39,15 @@ interface ControlPlaneUnderTest extends AutoCloseable {
    */
   Optional<String> metrics(int i);
 
+  /**
+   * Waits until the control plane has taken in {@code services} services, where it says so and
+   * needs it before proxies subscribe to them; by default it does not wait (the run's settle time
+   * is enough).
+   *
+   * @throws IllegalStateException if it has not within {@code timeoutSeconds}
+   */
+  default void awaitServices(int services, int timeoutSeconds) {}
+
   /** Stops everything it started. */
   @Override
   void close();

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,8 +21,36 @@ import java.util.Set;
  */
 final class LoadBench {
 
-  /** What a scenario ended with: where its report is and whether the fleet converged. */
-  record Outcome(Path dir, int proxies, long converged, long incompleteChanges) {}
+  /**
+   * What a scenario ended with: where its report is and whether the fleet converged; with
+   * {@code --baseline}, the baseline's run of the same scenario too.
+   */
+  record Outcome(Path dir, int proxies, long converged, long incompleteChanges, boolean completed,
+      Optional<Outcome> baseline) {
+    Outcome {
+      java.util.Objects.requireNonNull(baseline, "baseline");
+    }
+
+    Outcome(Path dir, int proxies, long converged, long incompleteChanges) {
+      this(dir, proxies, converged, incompleteChanges, true, Optional.empty());
+    }
+
+    static Outcome of(Path dir, LoadRun r) {
+      return new Outcome(dir, r.proxies(), r.convergedProxies, r.incompleteChanges, r.failure == null,
+          Optional.empty());
+    }
+
+    /**
+     * Every phase completed, every proxy converged and every change reached its subscribers, on
+     * each control plane run.
+     */
+    boolean ok() {
+      return completed && converged == proxies && incompleteChanges == 0 && baseline.map(Outcome::ok).orElse(true);
+    }
+  }
+
+  /** The flag that runs the scenario against the java-control-plane baseline too. */
+  static final String BASELINE = "--baseline";
 
   static final Set<String> SCENARIOS = Set.of("small", "fleet", "storm", "scale");
 
@@ -46,14 +75,23 @@ final class LoadBench {
   }
 
   static String usage(String scenario) {
-    StringBuilder u = new StringBuilder("usage: ./meshplane bench " + scenario);
+    StringBuilder u = new StringBuilder("usage: ./meshplane bench " + scenario
+        + (scenario.equals("scale") ? "" : " [" + BASELINE + "]"));
     defaults(scenario).forEach((k, v) -> u.append(" [--").append(k).append(' ').append(v).append(']'));
     return u.toString();
   }
 
-  /** Runs a scenario, writing under {@code base}/{@code <scenario>-<timestamp>}. */
+  /**
+   * Runs a scenario, writing under {@code base}/{@code <scenario>-<timestamp>}; with {@code
+   * --baseline} (not for {@code scale}) it runs again on the java-control-plane baseline and the
+   * report puts the two side by side.
+   */
   static Outcome run(String scenario, List<String> args, Path base) throws Exception {
-    Options o = Options.parse(args, defaults(scenario));
+    boolean withBaseline = args.contains(BASELINE);
+    if (withBaseline && scenario.equals("scale")) {
+      throw new Options.Bad(BASELINE + " works with small, fleet and storm, not scale");
+    }
+    Options o = Options.parse(args.stream().filter(a -> !a.equals(BASELINE)).toList(), defaults(scenario));
     Fleet.Settings fleet = new Fleet.Settings(o.positiveInt("proxies"), o.positiveInt("services"),
         o.positiveInt("per-proxy"), o.positiveInt("streams-per-channel"), o.map("metadata"));
     double rate = o.positiveDouble("rate");
@@ -71,40 +109,83 @@ final class LoadBench {
         String.join(" ", args), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     report.line("");
     Outcome outcome;
-    try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
-      Changes changes = new Changes(cp.kube());
-      Map<String, Long> others = Map.of("cassandra", cp.cassandra.pid());
-      if (scenario.equals("scale")) {
-        outcome = scale(cp, changes, fleet, points, rate, duration, heap, others, report, out);
-      } else {
-        try (LoadRun r = new LoadRun(cp, changes, fleet, rate, scenario.equals("storm") ? Math.min(duration, 30)
-            : duration, heap, others)) {
-          int timeout = 120 + fleet.proxies() / 20;
-          r.sync(timeout);
-          r.churn(120);
-          if (scenario.equals("storm")) {
-            r.storms(timeout);
-          }
-          r.finish();
-          report.line("Churn: %.1f endpoint changes per second for %d s, each a new set of 3 endpoints of a random "
-              + "service, written to the simulated API server.", rate, r.durationSeconds);
-          report.line("");
-          report.run(r, "");
-          report.line("![latency CDF](latency-cdf.png)");
-          report.line("");
-          report.line("![latency over time](latency-over-time.png)");
-          report.line("");
-          report.line("![heap over time](heap-over-time.png)");
-          report.line("");
-          report.line("![CPU over time](cpu-over-time.png)");
-          outcome = new Outcome(out, r.proxies(), r.convergedProxies, r.incompleteChanges);
+    if (scenario.equals("scale")) {
+      try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
+        outcome = scale(cp, new Changes(cp.kube()), fleet, points, rate, duration, heap,
+            Map.of("cassandra", cp.cassandra.pid()), report, out);
+      }
+    } else {
+      int churnSeconds = scenario.equals("storm") ? Math.min(duration, 30) : duration;
+      report.line("Churn: %.1f endpoint changes per second for %d s, each a new set of 3 endpoints of a random "
+          + "service, written to the simulated API server.", rate, churnSeconds);
+      report.line("");
+      LoadReport meshSection = new LoadReport(out);
+      LoadRun mesh;
+      try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
+        mesh = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of("cassandra", cp.cassandra.pid()));
+      }
+      meshSection.run(mesh, "");
+      meshSection.line("![latency CDF](latency-cdf.png)").line("");
+      meshSection.line("![latency over time](latency-over-time.png)").line("");
+      meshSection.line("![heap over time](heap-over-time.png)").line("");
+      meshSection.line("![CPU over time](cpu-over-time.png)");
+      outcome = Outcome.of(out, mesh);
+      if (withBaseline) {
+        LoadReport baseSection = new LoadReport(out);
+        baseSection.line("").line("## The baseline's run in detail").line("");
+        Outcome baseOutcome;
+        try (BaselineUnderTest cp = new BaselineUnderTest(out); HeapProbe heap = new HeapProbe()) {
+          LoadRun b = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of());
+          Comparison.write(report, out, mesh, b);
+          baseSection.run(b, "baseline");
+          baseSection.line("![latency over time](baseline-latency-over-time.png)").line("");
+          baseSection.line("![heap over time](baseline-heap-over-time.png)").line("");
+          baseSection.line("![CPU over time](baseline-cpu-over-time.png)");
+          baseOutcome = Outcome.of(out, b);
+        } catch (RuntimeException e) {
+          // Meshplane's figures are in hand: the report says where the baseline's run failed.
+          baseSection.line("The baseline's run failed: %s", e.getMessage());
+          System.err.println("baseline run failed: " + e);
+          baseOutcome = new Outcome(out, fleet.proxies(), 0, 0, false, Optional.empty());
         }
+        report.line("## Meshplane's run in detail").line("");
+        report.line("%s", meshSection.text());
+        report.line("%s", baseSection.text());
+        outcome = new Outcome(out, outcome.proxies(), outcome.converged(), outcome.incompleteChanges(),
+            outcome.completed(), Optional.of(baseOutcome));
+      } else {
+        report.line("%s", meshSection.text());
       }
     }
     Path md = report.write();
     System.out.println(report.text());
     System.out.println("report: " + md);
     return outcome;
+  }
+
+  /**
+   * One scenario's phases on a control plane with a fresh ground truth (same seeds every time):
+   * sync, churn, the storms for {@code storm}, then the check against the ground truth.
+   */
+  private static LoadRun phases(String scenario, ControlPlaneUnderTest cp, Fleet.Settings fleet, double rate,
+      int churnSeconds, HeapProbe heap, Map<String, Long> others) {
+    LoadRun r = new LoadRun(cp, new Changes(cp.kube()), fleet, rate, churnSeconds, heap, others);
+    try (r) {
+      int timeout = 120 + fleet.proxies() / 20;
+      try {
+        r.sync(timeout);
+        r.churn(120);
+        if (scenario.equals("storm")) {
+          r.storms(timeout);
+        }
+      } catch (IllegalStateException e) {
+        // A wait that timed out: the report shows how far the run got and which proxies are behind.
+        r.failure = e.getMessage();
+        System.err.println(cp.description() + ": " + e.getMessage());
+      }
+      r.finish();
+    }
+    return r;
   }
 
   private static List<int[]> points(Options o) {

@@ -59,6 +59,10 @@ final class LoadReport {
     line("");
     line("| measure | value | goal |");
     line("| --- | --- | --- |");
+    if (r.failure != null) {
+      line("| **the run stopped early** | %s; not holding the ground truth at the end: %,d SotW, %,d delta proxies | |",
+          r.failure, r.notConverged(SimProxy.Mode.SOTW), r.notConverged(SimProxy.Mode.DELTA));
+    }
     line("| every proxy converged to the ground truth at the end | %,d of %,d | all |", r.convergedProxies, r.proxies());
     line("| initial sync: every proxy connected at once and converged | %.1f s | |", r.syncSeconds);
     long full = r.fullPush.values().stream().mapToLong(Long::longValue).sum();
@@ -154,7 +158,7 @@ final class LoadReport {
   }
 
   /** Sum over the nodes of each node's mean of a per-node value between {@code from} and {@code to}. */
-  private static double sumOver(LoadRun r, double from, double to,
+  static double sumOver(LoadRun r, double from, double to,
       java.util.function.Function<ResourceSampler.Row, double[]> perNode) {
     double sum = 0;
     for (int i = 0; i < r.cp.size(); i++) {

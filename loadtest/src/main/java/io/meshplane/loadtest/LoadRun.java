@@ -46,6 +46,8 @@ final class LoadRun implements AutoCloseable {
   Storm.Result resumedStorm;
   Storm.Result coldStorm;
   List<ResourceSampler.Row> rows = List.of();
+  /** Why a phase did not complete (a wait that timed out), or null. */
+  String failure;
 
   LoadRun(ControlPlaneUnderTest cp, Changes changes, Fleet.Settings fleetSettings, double rate, int durationSeconds,
       HeapProbe heap, Map<String, Long> otherProcesses) {
@@ -71,6 +73,7 @@ final class LoadRun implements AutoCloseable {
 
   /** Every proxy connects at once and converges; the nodes' heap is read after a GC before and after. */
   void sync(int timeoutSeconds) {
+    cp.awaitServices(fleet.settings.services(), timeoutSeconds);
     LockSupport.parkNanos(SETTLE.toNanos());
     idleHeap = heapAfterGc();
     sampler.start(Duration.ofSeconds(1));
@@ -134,6 +137,11 @@ final class LoadRun implements AutoCloseable {
   void storms(int timeoutSeconds) {
     resumedStorm = Storm.resumed(cp, fleet, changes, fleet.proxies, fullPush, 10, timeoutSeconds);
     coldStorm = Storm.cold(cp, fleet, fleet.proxies, fullPush, timeoutSeconds);
+  }
+
+  /** Proxies of a mode that do not hold the ground truth now. */
+  long notConverged(SimProxy.Mode mode) {
+    return fleet.proxies.stream().filter(p -> p.mode == mode && !fleet.converged(p)).count();
   }
 
   /** Checks the fleet against the ground truth and stops sampling. */

@@ -20,6 +20,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 final class MeshUnderTest implements ControlPlaneUnderTest {
 
+  /** The heap limit {@link ControlPlaneProcess} gives each node; a baseline gets the same. */
+  static final String NODE_HEAP = "-Xmx512m";
+
   private final Closer closer = new Closer();
   private final Path dir;
   final LocalCassandra cassandra;
@@ -68,8 +71,8 @@ final class MeshUnderTest implements ControlPlaneUnderTest {
 
   @Override
   public String description() {
-    return "Meshplane, " + nodes.length + " control-plane JVMs (-Xmx512m) in one Pekko cluster behind the TCP front, "
-        + "one Cassandra";
+    return "Meshplane, " + nodes.length + " control-plane JVMs (" + NODE_HEAP + ") in one Pekko cluster behind the "
+        + "TCP front, one Cassandra";
   }
 
   @Override

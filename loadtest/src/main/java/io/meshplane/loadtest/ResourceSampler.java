@@ -25,6 +25,8 @@ final class ResourceSampler implements AutoCloseable {
   static final String CONNECTED = "meshplane_xds_connected_proxies";
   static final String PUSHES = "meshplane_xds_pushes_total";
   static final String PUSH_BYTES = "meshplane_xds_push_bytes_total";
+  /** The name under which this JVM's own CPU is sampled. */
+  static final String BENCH_JVM = "bench JVM (fleet, API server, front)";
 
   /**
    * One sample; per-node arrays are indexed by node, NaN where unknown. Rates are per second since
@@ -60,7 +62,7 @@ final class ResourceSampler implements AutoCloseable {
   ResourceSampler(ControlPlaneUnderTest cp, Map<String, Long> others, Fleet fleet, Changes changes, HeapProbe heap) {
     this.cp = cp;
     this.others = new LinkedHashMap<>(others);
-    this.others.put("bench JVM (fleet, API server, front)", ProcessHandle.current().pid());
+    this.others.put(BENCH_JVM, ProcessHandle.current().pid());
     this.fleet = fleet;
     this.changes = changes;
     this.heap = heap;
