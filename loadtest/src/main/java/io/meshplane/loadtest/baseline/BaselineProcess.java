@@ -1,19 +1,9 @@
 package io.meshplane.loadtest.baseline;
 
-import static java.util.Objects.requireNonNull;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import io.meshplane.node.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The baseline control plane as a child JVM, for benchmarks that measure it beside Meshplane's
@@ -24,21 +14,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BaselineProcess implements AutoCloseable {
 
-  private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-  private static final int TAIL_LINES = 60;
 
-  private final Process process;
-  private final Path logFile;
+  private final ChildJvm jvm;
   private final int xdsPort;
-  private final int adminPort;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  private BaselineProcess(Process process, Path logFile, int xdsPort, int adminPort) {
-    this.process = process;
-    this.logFile = logFile;
+  private BaselineProcess(ChildJvm jvm, int xdsPort) {
+    this.jvm = jvm;
     this.xdsPort = xdsPort;
-    this.adminPort = adminPort;
   }
 
   /**
@@ -65,70 +48,22 @@ public final class BaselineProcess implements AutoCloseable {
 
   /** Starts {@link BaselineControlPlane} with these exact arguments and returns at once. */
   static BaselineProcess launch(Path logFile, List<String> args, List<String> jvmOptions, int xdsPort, int adminPort) {
-    requireNonNull(logFile, "logFile");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineControlPlane.class.getName()));
-    cmd.addAll(args);
-    try {
-      Path dir = logFile.toAbsolutePath().getParent();
-      if (dir != null) {
-        Files.createDirectories(dir);
-      }
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-      return new BaselineProcess(p, logFile, xdsPort, adminPort);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the baseline control plane (log " + logFile + ")", e);
-    }
+    return new BaselineProcess(ChildJvm.launch("baseline control plane", BaselineControlPlane.class.getName(),
+        jvmOptions, args, adminPort, logFile), xdsPort);
   }
 
   /** Waits until {@code /readyz} answers 200. */
   public void awaitReady(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      while (!ready()) {
-        // Waiting on the process doubles as the poll interval and notices an early exit at once.
-        if (process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new IllegalStateException("the baseline (pid " + pid() + ") exited with code " + process.exitValue()
-              + " before it was ready; last lines of " + logFile + ":\n" + tail());
-        }
-        if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("the baseline (pid " + pid() + ") was not ready within "
-              + timeout.toSeconds() + " s; last lines of " + logFile + ":\n" + tail());
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the baseline, pid " + pid(), e);
-    }
-  }
-
-  private boolean ready() throws InterruptedException {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    }
+    jvm.awaitReady(timeout);
   }
 
   /** GETs a path of the admin API ({@code /metrics}, {@code /readyz}) and returns the body. */
   public String admin(String path) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (IOException e) {
-      throw new UncheckedIOException("GET " + path + " of the baseline, pid " + pid(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return jvm.admin(path);
   }
 
   public long pid() {
-    return process.pid();
+    return jvm.pid();
   }
 
   public int xdsPort() {
@@ -136,15 +71,15 @@ public final class BaselineProcess implements AutoCloseable {
   }
 
   public int adminPort() {
-    return adminPort;
+    return jvm.adminPort();
   }
 
   public Path logFile() {
-    return logFile;
+    return jvm.logFile();
   }
 
   public boolean isAlive() {
-    return process.isAlive();
+    return jvm.isAlive();
   }
 
   /**
@@ -154,50 +89,25 @@ public final class BaselineProcess implements AutoCloseable {
    * @throws IllegalStateException if it still runs
    */
   public int awaitExit(Duration limit) {
-    try {
-      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException("the baseline (pid " + pid() + ") still runs after " + limit.toSeconds() + " s");
-      }
-      return process.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    if (!jvm.awaitExit(limit)) {
+      throw new IllegalStateException("the baseline (pid " + pid() + ") still runs after " + limit.toSeconds() + " s");
     }
+    return jvm.exitValue();
   }
 
   /** The last lines of its log. */
   public String tail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return jvm.tail();
   }
 
   /** SIGKILL, then waits for the exit. */
   public void kill9() {
-    process.destroyForcibly();
-    waitFor(STOP_GRACE);
+    jvm.kill9();
   }
 
   /** SIGTERM and a grace period, then SIGKILL. Idempotent. */
   @Override
   public void close() {
-    if (process.isAlive()) {
-      process.destroy();
-      waitFor(STOP_GRACE);
-      if (process.isAlive()) {
-        kill9();
-      }
-    }
-  }
-
-  private void waitFor(Duration limit) {
-    try {
-      process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    jvm.stop(STOP_GRACE);
   }
 }
