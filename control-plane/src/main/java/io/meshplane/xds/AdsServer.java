@@ -96,7 +96,9 @@ public final class AdsServer implements AggregatedDiscoveryService {
 
     @Override
     public CompletionStage<Done> offer(Object response) {
-      return queue.offer(response).thenApply(result -> {
+      // Runnable::run: the check runs where the offer completes (the queue's stream), not as a task of
+      // its own; the plain thenApply of a Pekko CompletionStage would be asynchronous.
+      return queue.offer(response).thenApplyAsync(result -> {
         if (result instanceof QueueOfferResult.Failure failure) {
           throw new IllegalStateException("stream failed", failure.cause());
         }
@@ -104,7 +106,7 @@ public final class AdsServer implements AggregatedDiscoveryService {
           throw new IllegalStateException("stream closed: " + result);
         }
         return Done.getInstance();
-      });
+      }, Runnable::run);
     }
 
     @Override

@@ -25,10 +25,17 @@ public final class ControlPlaneProcess implements AutoCloseable {
 
   /** Starts {@code meshplane run} with these ports and extra flags, and waits until ready. */
   public static ControlPlaneProcess start(Path logFile, int xdsPort, int adminPort, List<String> flags) {
+    return start(logFile, xdsPort, adminPort, List.of(), flags);
+  }
+
+  /** {@link #start(Path, int, int, List)} with extra JVM options (after {@code -Xmx512m}). */
+  public static ControlPlaneProcess start(Path logFile, int xdsPort, int adminPort, List<String> jvmOptions,
+      List<String> flags) {
     List<String> all = new ArrayList<>(List.of("--xds-port", String.valueOf(xdsPort)));
     all.addAll(flags);
-    return new ControlPlaneProcess(NodeProcess.start(logFile, adminPort, List.of("-Xmx512m"), all, READY_TIMEOUT),
-        xdsPort);
+    List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+    options.addAll(jvmOptions);
+    return new ControlPlaneProcess(NodeProcess.start(logFile, adminPort, options, all, READY_TIMEOUT), xdsPort);
   }
 
   /** GETs a path of the admin API. */

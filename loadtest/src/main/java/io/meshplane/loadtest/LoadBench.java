@@ -51,6 +51,8 @@ final class LoadBench {
 
   /** The flag that runs the scenario against the java-control-plane baseline too. */
   static final String BASELINE = "--baseline";
+  /** The flag that records each node with Java Flight Recorder and adds where the CPU went. */
+  static final String PROFILE = "--profile";
 
   static final Set<String> SCENARIOS = Set.of("small", "fleet", "storm", "scale");
 
@@ -76,7 +78,7 @@ final class LoadBench {
 
   static String usage(String scenario) {
     StringBuilder u = new StringBuilder("usage: ./meshplane bench " + scenario
-        + (scenario.equals("scale") ? "" : " [" + BASELINE + "]"));
+        + (scenario.equals("scale") ? "" : " [" + BASELINE + "]") + " [" + PROFILE + "]");
     defaults(scenario).forEach((k, v) -> u.append(" [--").append(k).append(' ').append(v).append(']'));
     return u.toString();
   }
@@ -91,7 +93,9 @@ final class LoadBench {
     if (withBaseline && scenario.equals("scale")) {
       throw new Options.Bad(BASELINE + " works with small, fleet and storm, not scale");
     }
-    Options o = Options.parse(args.stream().filter(a -> !a.equals(BASELINE)).toList(), defaults(scenario));
+    boolean profile = args.contains(PROFILE);
+    Options o = Options.parse(args.stream().filter(a -> !a.equals(BASELINE) && !a.equals(PROFILE)).toList(),
+        defaults(scenario));
     Fleet.Settings fleet = new Fleet.Settings(o.positiveInt("proxies"), o.positiveInt("services"),
         o.positiveInt("per-proxy"), o.positiveInt("streams-per-channel"), o.map("metadata"));
     double rate = o.positiveDouble("rate");
@@ -121,10 +125,13 @@ final class LoadBench {
       report.line("");
       LoadReport meshSection = new LoadReport(out);
       LoadRun mesh;
-      try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
+      List<Path> recordings;
+      try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of(), profile); HeapProbe heap = new HeapProbe()) {
         mesh = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of("cassandra", cp.cassandra.pid()));
+        recordings = cp.recordings();
       }
       meshSection.run(mesh, "");
+      CpuProfile.write(meshSection, profiles(recordings));
       meshSection.line("![latency CDF](latency-cdf.png)").line("");
       meshSection.line("![latency over time](latency-over-time.png)").line("");
       meshSection.line("![heap over time](heap-over-time.png)").line("");
@@ -186,6 +193,19 @@ final class LoadBench {
       r.finish();
     }
     return r;
+  }
+
+  /** The recordings the nodes wrote when they stopped (a node killed with SIGKILL writes none). */
+  private static List<CpuProfile> profiles(List<Path> recordings) {
+    List<CpuProfile> profiles = new ArrayList<>();
+    for (Path jfr : recordings) {
+      if (Files.isRegularFile(jfr)) {
+        profiles.add(CpuProfile.read(jfr.getFileName().toString().replace(".jfr", ""), jfr));
+      } else {
+        System.err.println("no flight recording at " + jfr + " (the node did not stop cleanly)");
+      }
+    }
+    return profiles;
   }
 
   private static List<int[]> points(Options o) {

@@ -34,11 +34,19 @@ final class MeshUnderTest implements ControlPlaneUnderTest {
   private final ControlPlaneProcess[] nodes;
   private final int[] incarnations;
   private final List<String> extraFlags;
+  private final boolean profile;
+  private final List<Path> recordings = new ArrayList<>();
   final TcpFront front;
 
   MeshUnderTest(Path dir, int nodeCount, List<String> extraFlags) {
+    this(dir, nodeCount, extraFlags, false);
+  }
+
+  /** With {@code profile}, each node records a Java Flight Recording, written when it stops. */
+  MeshUnderTest(Path dir, int nodeCount, List<String> extraFlags, boolean profile) {
     this.dir = dir;
     this.extraFlags = List.copyOf(extraFlags);
+    this.profile = profile;
     try {
       cassandra = closer.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
           .withPorts(Ports.free(), Ports.free())));
@@ -120,8 +128,15 @@ final class MeshUnderTest implements ControlPlaneUnderTest {
   /** Starts (or restarts) node {@code i}; node 0 is the seed, so it is the oldest while it lives. */
   void start(int i) {
     incarnations[i]++;
-    nodes[i] = ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnations[i] + ".log"), xdsPorts[i],
-        adminPorts[i], flags(i));
+    String name = "node-" + i + "-" + incarnations[i];
+    List<String> jvmOptions = new ArrayList<>();
+    if (profile) {
+      Path jfr = dir.resolve(name + ".jfr");
+      recordings.add(jfr);
+      jvmOptions.add("-XX:StartFlightRecording=settings=default,dumponexit=true,filename=" + jfr);
+    }
+    nodes[i] = ControlPlaneProcess.start(dir.resolve(name + ".log"), xdsPorts[i], adminPorts[i], jvmOptions,
+        flags(i));
     closer.keep(nodes[i]);
   }
 
@@ -137,6 +152,11 @@ final class MeshUnderTest implements ControlPlaneUnderTest {
     }
     flags.addAll(extraFlags);
     return flags;
+  }
+
+  /** The flight recordings of the nodes started with {@code profile}; complete once they stopped. */
+  List<Path> recordings() {
+    return List.copyOf(recordings);
   }
 
   /** SIGKILL: no shutdown hook, no graceful leave. */
