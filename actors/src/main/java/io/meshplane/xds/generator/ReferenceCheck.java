@@ -23,6 +23,12 @@ final class ReferenceCheck {
 
   private ReferenceCheck() {}
 
+  /** {@link #check} for an {@code assert} statement: true, or it throws. */
+  static boolean checked(ServiceResources resources) {
+    check(resources);
+    return true;
+  }
+
   static void check(ServiceResources resources) {
     Map<String, Resource> routes = resources.resources(TypeUrls.ROUTE_CONFIGURATION);
     Map<String, Resource> clusters = resources.resources(TypeUrls.CLUSTER);
