@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
@@ -38,6 +40,23 @@ final class HeapProbe implements AutoCloseable {
       bean(pid).gc();
     } catch (IOException | RuntimeException e) {
       forget(pid);
+    }
+  }
+
+  /**
+   * The class histogram of process {@code pid} after a full GC (the DiagnosticCommand MBean's
+   * {@code GC.class_histogram}, as {@code jcmd} prints it); empty if it cannot be read.
+   */
+  Optional<String> classHistogram(long pid) {
+    try {
+      bean(pid);
+      Object text = connectors.get(pid).getMBeanServerConnection().invoke(
+          new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      return Optional.of(String.valueOf(text));
+    } catch (IOException | RuntimeException | javax.management.JMException e) {
+      forget(pid);
+      return Optional.empty();
     }
   }
 

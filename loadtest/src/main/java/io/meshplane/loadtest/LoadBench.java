@@ -127,11 +127,13 @@ final class LoadBench {
       LoadRun mesh;
       List<Path> recordings;
       try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of(), profile); HeapProbe heap = new HeapProbe()) {
-        mesh = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of("cassandra", cp.cassandra.pid()));
+        mesh = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of("cassandra", cp.cassandra.pid()),
+            profile);
         recordings = cp.recordings();
       }
       meshSection.run(mesh, "");
       CpuProfile.write(meshSection, profiles(recordings));
+      histograms(meshSection, "Meshplane", mesh);
       meshSection.line("![latency CDF](latency-cdf.png)").line("");
       meshSection.line("![latency over time](latency-over-time.png)").line("");
       meshSection.line("![heap over time](heap-over-time.png)").line("");
@@ -142,9 +144,10 @@ final class LoadBench {
         baseSection.line("").line("## The baseline's run in detail").line("");
         Outcome baseOutcome;
         try (BaselineUnderTest cp = new BaselineUnderTest(out); HeapProbe heap = new HeapProbe()) {
-          LoadRun b = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of());
+          LoadRun b = phases(scenario, cp, fleet, rate, churnSeconds, heap, Map.of(), profile);
           Comparison.write(report, out, mesh, b);
           baseSection.run(b, "baseline");
+          histograms(baseSection, "the baseline", b);
           baseSection.line("![latency over time](baseline-latency-over-time.png)").line("");
           baseSection.line("![heap over time](baseline-heap-over-time.png)").line("");
           baseSection.line("![CPU over time](baseline-cpu-over-time.png)");
@@ -175,8 +178,9 @@ final class LoadBench {
    * sync, churn, the storms for {@code storm}, then the check against the ground truth.
    */
   private static LoadRun phases(String scenario, ControlPlaneUnderTest cp, Fleet.Settings fleet, double rate,
-      int churnSeconds, HeapProbe heap, Map<String, Long> others) {
+      int churnSeconds, HeapProbe heap, Map<String, Long> others, boolean profile) {
     LoadRun r = new LoadRun(cp, new Changes(cp.kube()), fleet, rate, churnSeconds, heap, others);
+    r.histograms = profile;
     try (r) {
       int timeout = 120 + fleet.proxies() / 20;
       try {
@@ -193,6 +197,12 @@ final class LoadBench {
       r.finish();
     }
     return r;
+  }
+
+  private static void histograms(LoadReport section, String what, LoadRun r) {
+    if (r.idleHistogram != null && r.syncedHistogram != null) {
+      HeapHistogram.write(section, what, r.idleHistogram, r.syncedHistogram, r.proxies());
+    }
   }
 
   /** The recordings the nodes wrote when they stopped (a node killed with SIGKILL writes none). */

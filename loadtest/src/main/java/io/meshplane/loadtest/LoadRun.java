@@ -33,6 +33,10 @@ final class LoadRun implements AutoCloseable {
   final Map<SimProxy, Long> fullPush = new HashMap<>();
   long idleHeap = -1;
   long syncedHeap = -1;
+  /** With {@link #histograms} set: the control plane's class histograms with no proxy and synced. */
+  boolean histograms;
+  HeapHistogram idleHistogram;
+  HeapHistogram syncedHistogram;
   final Map<Integer, Double> connectedAfterSync = new HashMap<>();
   double churnFrom;
   double churnTo;
@@ -76,6 +80,7 @@ final class LoadRun implements AutoCloseable {
     cp.awaitServices(fleet.settings.services(), timeoutSeconds);
     LockSupport.parkNanos(SETTLE.toNanos());
     idleHeap = heapAfterGc();
+    idleHistogram = histogram();
     sampler.start(Duration.ofSeconds(1));
     long t0 = System.nanoTime();
     fleet.proxies.forEach(SimProxy::start);
@@ -83,10 +88,27 @@ final class LoadRun implements AutoCloseable {
         () -> fleet.convergedCount(fleet.proxies) == proxies(), null, null, t0, 200);
     fleet.proxies.forEach(p -> fullPush.put(p, p.bytesReceived()));
     syncedHeap = heapAfterGc();
+    syncedHistogram = histogram();
     for (int i = 0; i < cp.size(); i++) {
       connectedAfterSync.put(i, cp.metrics(i).map(m -> Prometheus.sum(m, ResourceSampler.CONNECTED))
           .orElse(Double.NaN));
     }
+  }
+
+  /** The nodes' class histograms, summed; null unless asked for or if a node's cannot be read. */
+  private HeapHistogram histogram() {
+    if (!histograms) {
+      return null;
+    }
+    List<String> texts = new java.util.ArrayList<>();
+    for (int i = 0; i < cp.size(); i++) {
+      Optional<String> text = cp.pid(i).flatMap(heap::classHistogram);
+      if (text.isEmpty()) {
+        return null;
+      }
+      texts.add(text.get());
+    }
+    return HeapHistogram.parse(texts);
   }
 
   /** Sum over the nodes of the heap used right after a full GC; -1 if a node's cannot be read. */
