@@ -55,6 +55,19 @@ final class TestStream {
         .build();
   }
 
+  /** A sidecar {@code id} in {@code namespace} of cluster "east", on {@code network}, in {@code zone}. */
+  static Node nodeOn(String id, String namespace, String network, io.meshplane.model.Locality zone) {
+    return Node.newBuilder()
+        .setId(id)
+        .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(zone.region())
+            .setZone(zone.zone()).setSubZone(zone.subzone()))
+        .setMetadata(Struct.newBuilder()
+            .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
+            .putFields("CLUSTER_ID", Value.newBuilder().setStringValue("east").build())
+            .putFields("NETWORK", Value.newBuilder().setStringValue(network).build()))
+        .build();
+  }
+
   /** What the status reporter was told, for which proxy id. */
   record Reported(String proxyId, ProxyEntity.Command command) {}
 
@@ -153,6 +166,15 @@ final class TestStream {
 
   void update(ServiceState... states) {
     update(false, states);
+  }
+
+  /** What the hub sends under {@code mesh} (after a {@code PushHub.MeshChanged}, say). */
+  void update(io.meshplane.mesh.Mesh mesh, boolean catalogComplete, ServiceState... states) {
+    Map<String, ServiceView> views = new HashMap<>();
+    for (ServiceState s : states) {
+      views.put(s.hostname(), ServiceView.of(s, mesh));
+    }
+    connection.tell(new XdsConnection.ServicesUpdated(views, catalogComplete, "test", 0));
   }
 
   DiscoveryResponse nextResponse() {
