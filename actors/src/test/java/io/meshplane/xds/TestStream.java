@@ -7,6 +7,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshplane.mesh.Mesh;
+import io.meshplane.model.Locality;
 import io.meshplane.model.ServiceState;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
@@ -56,7 +58,7 @@ final class TestStream {
   }
 
   /** A sidecar {@code id} in {@code namespace} of cluster "east", on {@code network}, in {@code zone}. */
-  static Node nodeOn(String id, String namespace, String network, io.meshplane.model.Locality zone) {
+  static Node nodeOn(String id, String namespace, String network, Locality zone) {
     return Node.newBuilder()
         .setId(id)
         .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(zone.region())
@@ -169,7 +171,7 @@ final class TestStream {
   }
 
   /** What the hub sends under {@code mesh} (after a {@code PushHub.MeshChanged}, say). */
-  void update(io.meshplane.mesh.Mesh mesh, boolean catalogComplete, ServiceState... states) {
+  void update(Mesh mesh, boolean catalogComplete, ServiceState... states) {
     Map<String, ServiceView> views = new HashMap<>();
     for (ServiceState s : states) {
       views.put(s.hostname(), ServiceView.of(s, mesh));
