@@ -79,12 +79,26 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   public record Unwatch(ActorRef<XdsConnection.Command> connection) implements Command {}
 
   /**
-   * The mesh config or the discovered gateways changed (the mesh-config source and the gateway
-   * watch send this, each with the other's latest value). An equal mesh changes nothing.
+   * The mesh config and the discovered gateways are now these. An equal mesh changes nothing. A
+   * source that knows only one half sends {@link MeshConfigChanged} or {@link GatewaysChanged}.
    */
   public record MeshChanged(MeshConfig config, DiscoveredGateways gateways) implements Command {
     public MeshChanged {
       requireNonNull(config, "config");
+      requireNonNull(gateways, "gateways");
+    }
+  }
+
+  /** The mesh config is now this (the mesh-config source); the discovered gateways stay. */
+  public record MeshConfigChanged(MeshConfig config) implements Command {
+    public MeshConfigChanged {
+      requireNonNull(config, "config");
+    }
+  }
+
+  /** The discovered gateways are now these (the gateway Service watch); the mesh config stays. */
+  public record GatewaysChanged(DiscoveredGateways gateways) implements Command {
+    public GatewaysChanged {
       requireNonNull(gateways, "gateways");
     }
   }
@@ -174,7 +188,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
         })
         .onMessage(Flush.class, f -> flush())
         .onMessage(Refresh.class, r -> refresh())
-        .onMessage(MeshChanged.class, this::onMeshChanged)
+        .onMessage(MeshChanged.class, m -> changeMesh(Mesh.of(m.config(), m.gateways())))
+        .onMessage(MeshConfigChanged.class, m -> changeMesh(Mesh.of(m.config(), mesh.discovered())))
+        .onMessage(GatewaysChanged.class, m -> changeMesh(Mesh.of(mesh.config(), m.gateways())))
         .onMessage(GetServices.class, this::onGetServices)
         .build();
   }
@@ -418,8 +434,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
    * the old mesh and another under the new one for longer than needed). Connections compare what
    * they would send now with what they sent: only what changed for them goes out.
    */
-  private Behavior<Command> onMeshChanged(MeshChanged m) {
-    Mesh next = Mesh.of(m.config(), m.gateways());
+  private Behavior<Command> changeMesh(Mesh next) {
     if (next.equals(mesh)) {
       return this;
     }

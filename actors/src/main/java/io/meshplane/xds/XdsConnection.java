@@ -36,9 +36,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * One proxy's xDS stream (state-of-the-world or delta): it parses the node, keeps each type's
  * subscription and nonce/version bookkeeping, asks the node's {@link PushHub} for the services its
- * subscriptions need, and sends responses built from the hub's shared {@link ServiceView}s. At most
- * one response is in flight; everything newer is conflated into "this type is due", computed from
- * the newest state when the stream is ready, so a slow proxy never grows memory. It keeps what it
+ * subscriptions need, and sends responses built from the hub's shared {@link ServiceView}s: only
+ * services this proxy may see, and load assignments as this proxy sees them ({@link ProxyView},
+ * shared with every proxy whose view is equal). At most one response is in flight; everything
+ * newer is conflated into "this type is due", computed from the newest state when the stream is
+ * ready, so a slow proxy never grows memory. It keeps what it
  * last sent of each type (references to the shared resources) with the proxy's ACK or NACK, and
  * answers {@link GetConfigDump}; it registers with the node's {@link ProxyStreams} once it knows
  * its proxy, so that any node can find it.

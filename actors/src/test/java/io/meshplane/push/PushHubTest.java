@@ -512,4 +512,18 @@ class PushHubTest {
     assertThat(pushed.version()).isEqualTo(2);
     assertThat(pushed.mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
   }
+
+  @Test
+  void config_and_gateway_sources_each_replace_only_their_half_of_the_mesh() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    DiscoveredGateways gateways = new DiscoveredGateways(
+        Map.of("net-2", List.of(new MeshConfig.Gateway("192.0.2.2", 15443))));
+
+    hub.tell(new PushHub.GatewaysChanged(gateways));
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh())
+        .isEqualTo(Mesh.of(MeshConfig.DEFAULT, gateways));
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
+  }
 }
