@@ -3,7 +3,6 @@ package io.meshplane.xds;
 import static io.meshplane.model.TestServices.GREETER;
 import static io.meshplane.model.TestServices.GRPC_PORT;
 import static io.meshplane.model.TestServices.ZONE_A;
-import static io.meshplane.model.TestServices.grpcPort;
 import static io.meshplane.model.TestServices.service;
 import static io.meshplane.model.TestServices.spec;
 import static org.assertj.core.api.Assertions.assertThat;

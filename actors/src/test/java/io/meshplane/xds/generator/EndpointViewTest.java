@@ -276,7 +276,7 @@ class EndpointViewTest {
       String locality = lle.getLocality().getRegion() + "/" + lle.getLocality().getZone() + "/"
           + lle.getLocality().getSubZone();
       for (LbEndpoint e : lle.getLbEndpointsList()) {
-        var socket = e.getEndpoint().getAddress().getSocketAddress();
+        io.envoyproxy.envoy.config.core.v3.SocketAddress socket = e.getEndpoint().getAddress().getSocketAddress();
         out.add("P" + lle.getPriority() + " " + locality + " " + socket.getAddress() + ":" + socket.getPortValue()
             + " w" + e.getLoadBalancingWeight().getValue()
             + (e.getHealthStatus() == io.envoyproxy.envoy.config.core.v3.HealthStatus.UNHEALTHY ? " unhealthy" : ""));
