@@ -78,4 +78,18 @@ class ServiceViewTest {
     assertThat(split.resources()).isNotSameAs(view.resources());
     assertThat(view.withMesh(Mesh.DEFAULT)).isSameAs(view);
   }
+
+  @Test
+  void five_thousand_proxies_in_two_networks_and_three_zones_make_six_generated_views() {
+    ServiceView view = ServiceView.of(GREETER_V1, SPLIT);
+    List<Locality> zones = List.of(ZONE_A, new Locality("us-east1", "us-east1-b", ""),
+        new Locality("us-west1", "us-west1-a", ""));
+
+    for (int i = 0; i < 5_000; i++) {
+      view.endpoints(new ProxyView("ns-" + (i % 50), "east", i % 2 == 0 ? "net-1" : "net-2", zones.get(i % 3),
+          ProxyKind.SIDECAR));
+    }
+
+    assertThat(view.memoizedKeys()).isEqualTo(6);
+  }
 }
