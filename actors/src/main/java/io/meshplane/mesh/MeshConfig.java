@@ -70,6 +70,24 @@ public record MeshConfig(
     }
   }
 
+  /**
+   * Whether a service's endpoints stay in their own member cluster: its hostname is one of
+   * {@link #clusterLocalHosts}, or matches a pattern {@code *.<suffix>} (any hostname ending in
+   * {@code .<suffix>}), or the list holds {@code *}.
+   */
+  public boolean isClusterLocal(String hostname) {
+    for (String host : clusterLocalHosts) {
+      if (host.equals(hostname) || host.equals("*")) {
+        return true;
+      }
+      if (host.startsWith("*.") && hostname.endsWith(host.substring(1))
+          && hostname.length() > host.length() - 1) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The set form of {@link #defaultExportTo}. */
   public Set<String> defaultExportToSet() {
     return Set.copyOf(defaultExportTo);

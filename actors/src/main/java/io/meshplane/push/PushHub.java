@@ -3,6 +3,9 @@ package io.meshplane.push;
 import static java.util.Objects.requireNonNull;
 
 import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.mesh.DiscoveredGateways;
+import io.meshplane.mesh.Mesh;
+import io.meshplane.mesh.MeshConfig;
 import io.meshplane.model.ServiceState;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.XdsConnection;
@@ -35,6 +38,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * discovered yet (the receptionist gossips it within seconds of a join) misses changes. So every
  * {@code refresh} the hub asks each known service's entity for its state again and pushes whatever
  * turns out to be newer ({@code firstRefresh} after start, the window in which that happens).
+ *
+ * <p>Every view is built under the node's current {@link Mesh} (mesh config and discovered
+ * gateways). {@link MeshChanged} replaces it: every view is rebuilt under the new mesh and every
+ * connection is sent all the views it holds, so that it re-evaluates visibility and its EDS view
+ * and pushes what changed for it (services that became visible or invisible included).
  *
  * <p>Confined to its actor. Connections register with {@link Watch} and are watched for death.
  */
@@ -70,6 +78,31 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   /** A connection ended. */
   public record Unwatch(ActorRef<XdsConnection.Command> connection) implements Command {}
 
+  /**
+   * The mesh config and the discovered gateways are now these. An equal mesh changes nothing. A
+   * source that knows only one half sends {@link MeshConfigChanged} or {@link GatewaysChanged}.
+   */
+  public record MeshChanged(MeshConfig config, DiscoveredGateways gateways) implements Command {
+    public MeshChanged {
+      requireNonNull(config, "config");
+      requireNonNull(gateways, "gateways");
+    }
+  }
+
+  /** The mesh config is now this (the mesh-config source); the discovered gateways stay. */
+  public record MeshConfigChanged(MeshConfig config) implements Command {
+    public MeshConfigChanged {
+      requireNonNull(config, "config");
+    }
+  }
+
+  /** The discovered gateways are now these (the gateway Service watch); the mesh config stays. */
+  public record GatewaysChanged(DiscoveredGateways gateways) implements Command {
+    public GatewaysChanged {
+      requireNonNull(gateways, "gateways");
+    }
+  }
+
   /** Replies with every service this node knows, for the admin API. */
   public record GetServices(ActorRef<Map<String, ServiceState>> replyTo) implements Command {}
 
@@ -91,10 +124,18 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   private static final Object MAX = "max";
 
+  /** A hub under {@link Mesh#DEFAULT} until told otherwise with {@link MeshChanged}. */
   public static Behavior<Command> create(Settings settings, Supplier<Set<String>> memberClusters,
       ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes, XdsMetrics metrics, Clock clock) {
+    return create(settings, memberClusters, changes, Mesh.DEFAULT, metrics, clock);
+  }
+
+  /** A hub that starts under {@code mesh}. */
+  public static Behavior<Command> create(Settings settings, Supplier<Set<String>> memberClusters,
+      ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes, Mesh mesh, XdsMetrics metrics, Clock clock) {
+    requireNonNull(mesh, "mesh");
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new PushHub(ctx, timers, settings, memberClusters, changes, metrics, clock)));
+        new PushHub(ctx, timers, settings, memberClusters, changes, mesh, metrics, clock)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -103,6 +144,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   private final XdsMetrics metrics;
   private final Clock clock;
   private final ClusterSharding sharding;
+  private Mesh mesh;
 
   private final Map<String, ServiceView> views = new HashMap<>();
   private final Set<String> fetching = new HashSet<>();
@@ -118,8 +160,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   private PushHub(ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
       Supplier<Set<String>> memberClusters, ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes,
-      XdsMetrics metrics, Clock clock) {
+      Mesh mesh, XdsMetrics metrics, Clock clock) {
     super(ctx);
+    this.mesh = mesh;
     this.timers = timers;
     this.settings = settings;
     this.memberClusters = memberClusters;
@@ -145,6 +188,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
         })
         .onMessage(Flush.class, f -> flush())
         .onMessage(Refresh.class, r -> refresh())
+        .onMessage(MeshChanged.class, m -> changeMesh(Mesh.of(m.config(), m.gateways())))
+        .onMessage(MeshConfigChanged.class, m -> changeMesh(Mesh.of(m.config(), mesh.discovered())))
+        .onMessage(GatewaysChanged.class, m -> changeMesh(Mesh.of(mesh.config(), m.gateways())))
         .onMessage(GetServices.class, this::onGetServices)
         .build();
   }
@@ -323,7 +369,7 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
     if (current != null && current.version() >= state.version()) {
       return false;
     }
-    views.put(state.hostname(), ServiceView.of(state));
+    views.put(state.hostname(), ServiceView.of(state, mesh));
     return true;
   }
 
@@ -379,6 +425,43 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
         conn.tell(new XdsConnection.ServicesUpdated(changed, false, "service-change", changedAt)));
     getContext().getLog().debug("pushed {} changed services to {} connections", perConnection.values().stream()
         .mapToInt(Map::size).max().orElse(0), perConnection.size());
+    return this;
+  }
+
+  /**
+   * Rebuilds every view under the new mesh and sends each connection every view it holds, at
+   * once (not debounced: mesh changes are rare, and a connection must not serve one service under
+   * the old mesh and another under the new one for longer than needed). Connections compare what
+   * they would send now with what they sent: only what changed for them goes out.
+   */
+  private Behavior<Command> changeMesh(Mesh next) {
+    if (next.equals(mesh)) {
+      return this;
+    }
+    mesh = next;
+    views.replaceAll((host, view) -> view.withMesh(next));
+    Map<String, ServiceView> all = Map.copyOf(views);
+    for (Map.Entry<ActorRef<XdsConnection.Command>, Watch> e : watches.entrySet()) {
+      Map<String, ServiceView> held;
+      if (watchingAll.contains(e.getKey()) && !awaitingCatalog.contains(e.getKey())) {
+        held = all;
+      } else {
+        held = new HashMap<>();
+        for (String host : e.getValue().hostnames()) {
+          ServiceView v = views.get(host);
+          if (v != null) {
+            held.put(host, v);
+          }
+        }
+      }
+      if (!held.isEmpty()) {
+        e.getKey().tell(new XdsConnection.ServicesUpdated(held, false, "mesh-change", clock.millis()));
+      }
+    }
+    getContext().getLog().info("mesh changed ({} networks with gateways, split horizon {}, locality failover {},"
+        + " default exportTo {}): {} services re-evaluated for {} connections",
+        next.networks().gatewaysByNetwork().size(), next.networks().splitHorizon(),
+        next.config().localityFailover(), next.config().defaultExportTo(), views.size(), watches.size());
     return this;
   }
 

@@ -9,6 +9,7 @@ import io.meshplane.model.ProxyNode;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
 import io.meshplane.push.ServiceView;
+import io.meshplane.xds.generator.ProxyView;
 import io.meshplane.xds.generator.Resource;
 import io.meshplane.xds.generator.ResourceNames;
 import io.meshplane.xds.generator.TypeUrls;
@@ -35,9 +36,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * One proxy's xDS stream (state-of-the-world or delta): it parses the node, keeps each type's
  * subscription and nonce/version bookkeeping, asks the node's {@link PushHub} for the services its
- * subscriptions need, and sends responses built from the hub's shared {@link ServiceView}s. At most
- * one response is in flight; everything newer is conflated into "this type is due", computed from
- * the newest state when the stream is ready, so a slow proxy never grows memory. It keeps what it
+ * subscriptions need, and sends responses built from the hub's shared {@link ServiceView}s: only
+ * services this proxy may see, and load assignments as this proxy sees them ({@link ProxyView},
+ * shared with every proxy whose view is equal). At most one response is in flight; everything
+ * newer is conflated into "this type is due", computed from the newest state when the stream is
+ * ready, so a slow proxy never grows memory. It keeps what it
  * last sent of each type (references to the shared resources) with the proxy's ACK or NACK, and
  * answers {@link GetConfigDump}; it registers with the node's {@link ProxyStreams} once it knows
  * its proxy, so that any node can find it.
@@ -142,6 +145,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
   private final String servingNode;
 
   private ProxyNode node;
+  private ProxyView proxyView;
   private long connectedAtMillis;
   private final Map<String, TypeState> types = new LinkedHashMap<>();
   private final Map<String, ServiceView> services = new HashMap<>();
@@ -342,6 +346,7 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
       }
       try {
         node = ProxyNode.parse(given);
+        proxyView = ProxyView.of(node);
       } catch (InvalidInputException e) {
         return Optional.of(StreamError.invalid("invalid node: " + e.getMessage()));
       }
@@ -503,23 +508,36 @@ public final class XdsConnection extends AbstractBehavior<XdsConnection.Command>
     return services.keySet().containsAll(neededHosts(t));
   }
 
-  /** What this proxy may have of a type right now: name -> resource. */
+  /**
+   * What this proxy may have of a type right now: name -> resource. Services it may not see are
+   * skipped whether they were asked for by wildcard or by name. Load assignments are this proxy's
+   * view (network, locality, cluster), shared with every proxy whose view is equal.
+   */
   private Map<String, Resource> desired(TypeState t) {
     Map<String, Resource> out = new TreeMap<>();
     if (t.wildcard) {
       for (ServiceView v : services.values()) {
-        if (Visibility.visible(v.state(), node.namespace())) {
-          out.putAll(v.resources().resources(t.typeUrl));
+        if (v.visibleTo(node.namespace())) {
+          out.putAll(resourcesOf(v, t.typeUrl));
         }
       }
     }
     for (String name : t.names) {
       hostOf(t.typeUrl, name).map(services::get)
-          .filter(v -> Visibility.visible(v.state(), node.namespace()))
-          .flatMap(v -> v.resources().find(t.typeUrl, name))
+          .filter(v -> v.visibleTo(node.namespace()))
+          .flatMap(v -> find(v, t.typeUrl, name))
           .ifPresent(r -> out.put(name, r));
     }
     return out;
+  }
+
+  private Map<String, Resource> resourcesOf(ServiceView v, String typeUrl) {
+    return typeUrl.equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT) ? v.endpoints(proxyView) : v.resources().resources(typeUrl);
+  }
+
+  private Optional<Resource> find(ServiceView v, String typeUrl, String name) {
+    return typeUrl.equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT) ? Optional.ofNullable(v.endpoints(proxyView).get(name))
+        : v.resources().find(typeUrl, name);
   }
 
   // ---- responses ---------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import io.meshplane.cluster.ClusterWatch;
 import io.meshplane.cluster.SingleNodeCluster;
+import io.meshplane.mesh.DiscoveredGateways;
+import io.meshplane.mesh.Mesh;
+import io.meshplane.mesh.MeshConfig;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
 import io.meshplane.service.ServiceEntity;
@@ -465,5 +468,62 @@ class PushHubTest {
     staying.expectNoMessage(Duration.ofMillis(300));
     assertThat(deadLetters).noneSatisfy(d -> assertThat(d.message()).isInstanceOf(XdsConnection.ServicesUpdated.class));
     Adapter.toClassic(testKit.system()).getEventStream().unsubscribe(Adapter.toClassic(recorder));
+  }
+
+  // ---- mesh changes ------------------------------------------------------------------------
+
+  private static final MeshConfig SPLIT_CONFIG = new MeshConfig("mesh1",
+      "cluster.local", Map.of("net-1", new MeshConfig.Network("net-1",
+          List.of(new MeshConfig.Gateway("192.0.2.1", 15443)))), List.of("*"), List.of(), true);
+
+  @Test
+  void a_mesh_change_sends_every_connection_its_views_rebuilt_under_the_new_mesh() {
+    TestProbe<XdsConnection.Command> named = connection();
+    TestProbe<XdsConnection.Command> other = connection();
+    watchKnown(named, service(GREETER, 1, "10.0.0.1"));
+    watchKnown(other, service(BILLING, 4, "10.9.0.4"));
+
+    hub.tell(new PushHub.MeshChanged(SPLIT_CONFIG, DiscoveredGateways.NONE));
+
+    XdsConnection.ServicesUpdated update = next(named);
+    assertThat(update.services()).containsOnlyKeys(GREETER.hostname());
+    assertThat(update.trigger()).isEqualTo("mesh-change");
+    ServiceView view = update.services().get(GREETER.hostname());
+    assertThat(view.version()).isEqualTo(1);
+    assertThat(view.mesh().networks().gateways("net-1")).hasSize(1);
+    assertThat(next(other).services()).containsOnlyKeys(BILLING.hostname());
+  }
+
+  @Test
+  void an_unchanged_mesh_sends_nothing_and_later_views_are_built_under_the_current_mesh() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    DiscoveredGateways gateways = new DiscoveredGateways(
+        Map.of("net-2", List.of(new MeshConfig.Gateway("192.0.2.2", 15443))));
+
+    hub.tell(new PushHub.MeshChanged(SPLIT_CONFIG, gateways));
+    next(conn);
+    hub.tell(new PushHub.MeshChanged(SPLIT_CONFIG, gateways));
+    conn.expectNoMessage(Duration.ofMillis(200));
+
+    publish(service(GREETER, 2, "10.0.0.2"));
+    time.timePasses(SETTINGS.quietWindow());
+    ServiceView pushed = next(conn).services().get(GREETER.hostname());
+    assertThat(pushed.version()).isEqualTo(2);
+    assertThat(pushed.mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
+  }
+
+  @Test
+  void config_and_gateway_sources_each_replace_only_their_half_of_the_mesh() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    DiscoveredGateways gateways = new DiscoveredGateways(
+        Map.of("net-2", List.of(new MeshConfig.Gateway("192.0.2.2", 15443))));
+
+    hub.tell(new PushHub.GatewaysChanged(gateways));
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh())
+        .isEqualTo(Mesh.of(MeshConfig.DEFAULT, gateways));
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
   }
 }

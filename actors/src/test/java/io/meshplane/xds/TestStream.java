@@ -7,6 +7,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshplane.mesh.Mesh;
+import io.meshplane.model.Locality;
 import io.meshplane.model.ServiceState;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
@@ -52,6 +54,19 @@ final class TestStream {
         .setId("client-" + namespace)
         .setUserAgentName("gRPC Java")
         .setMetadata(Struct.newBuilder().putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build()))
+        .build();
+  }
+
+  /** A sidecar {@code id} in {@code namespace} of cluster "east", on {@code network}, in {@code zone}. */
+  static Node nodeOn(String id, String namespace, String network, Locality zone) {
+    return Node.newBuilder()
+        .setId(id)
+        .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion(zone.region())
+            .setZone(zone.zone()).setSubZone(zone.subzone()))
+        .setMetadata(Struct.newBuilder()
+            .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
+            .putFields("CLUSTER_ID", Value.newBuilder().setStringValue("east").build())
+            .putFields("NETWORK", Value.newBuilder().setStringValue(network).build()))
         .build();
   }
 
@@ -153,6 +168,15 @@ final class TestStream {
 
   void update(ServiceState... states) {
     update(false, states);
+  }
+
+  /** What the hub sends under {@code mesh} (after a {@code PushHub.MeshChanged}, say). */
+  void update(Mesh mesh, boolean catalogComplete, ServiceState... states) {
+    Map<String, ServiceView> views = new HashMap<>();
+    for (ServiceState s : states) {
+      views.put(s.hostname(), ServiceView.of(s, mesh));
+    }
+    connection.tell(new XdsConnection.ServicesUpdated(views, catalogComplete, "test", 0));
   }
 
   DiscoveryResponse nextResponse() {

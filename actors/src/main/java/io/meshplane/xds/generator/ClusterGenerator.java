@@ -1,10 +1,12 @@
 package io.meshplane.xds.generator;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
@@ -19,8 +21,17 @@ import java.util.Set;
  * CDS: one Cluster per service port, named {@code outbound|<port>||<hostname>}, of type EDS
  * over ADS with round-robin balancing. grpc-java takes it as is; for Envoy sidecars, a gRPC or
  * HTTP/2 port also gets explicit HTTP/2 upstream options (grpc-java ignores them), because
- * Envoy would otherwise speak HTTP/1.1 to a gRPC server. Stateless; the output depends on the
- * service state only.
+ * Envoy would otherwise speak HTTP/1.1 to a gRPC server.
+ *
+ * <p>With locality failover on, every cluster gets outlier detection: EDS puts remote localities
+ * at lower priorities, and traffic only moves to them when local endpoints count as unhealthy,
+ * which without active health checks means ejected. Envoy ejects on consecutive 5xx and gateway
+ * failures; grpc-java implements only the success-rate and failure-percentage algorithms (it
+ * ignores the consecutive ones), so failure percentage is enabled with a small minimum of hosts
+ * and requests (the defaults, 5 hosts and 50 requests, would never eject in a small locality),
+ * and success rate, which ejects hosts that are merely worse than their peers, is turned off.
+ * Every value is within the ranges grpc-java validates (percentages at most 100, non-negative
+ * durations). Stateless; the output depends on the service state and that switch only.
  */
 public final class ClusterGenerator {
 
@@ -29,10 +40,33 @@ public final class ClusterGenerator {
   /** Protocols (Kubernetes appProtocol or Istio names) that mean HTTP/2 without TLS upstream. */
   private static final Set<String> HTTP2_PROTOCOLS = Set.of("grpc", "http2", "h2c", "kubernetes.io/h2c");
 
+  static final OutlierDetection FAILOVER_OUTLIER_DETECTION = OutlierDetection.newBuilder()
+      .setConsecutive5Xx(UInt32Value.of(5))
+      .setConsecutiveGatewayFailure(UInt32Value.of(3))
+      .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100))
+      .setEnforcingSuccessRate(UInt32Value.of(0))
+      .setFailurePercentageThreshold(UInt32Value.of(50))
+      .setEnforcingFailurePercentage(UInt32Value.of(100))
+      .setFailurePercentageMinimumHosts(UInt32Value.of(1))
+      .setFailurePercentageRequestVolume(UInt32Value.of(10))
+      .setInterval(Duration.newBuilder().setSeconds(5))
+      .setBaseEjectionTime(Duration.newBuilder().setSeconds(30))
+      .setMaxEjectionTime(Duration.newBuilder().setSeconds(300))
+      .setMaxEjectionPercent(UInt32Value.of(100))
+      .build();
+
   private ClusterGenerator() {}
 
-  /** One cluster per port; none when the service does not exist. */
+  /** One cluster per port, without outlier detection; none when the service does not exist. */
   public static List<Resource> generate(ServiceState state) {
+    return generate(state, false);
+  }
+
+  /**
+   * One cluster per port, with outlier detection when {@code localityFailover}; none when the
+   * service does not exist.
+   */
+  public static List<Resource> generate(ServiceState state, boolean localityFailover) {
     if (!state.exists()) {
       return List.of();
     }
@@ -47,6 +81,9 @@ public final class ClusterGenerator {
               .setServiceName(ResourceNames.clusterLoadAssignment(state.hostname(), port.port())))
           .setLbPolicy(LbPolicy.ROUND_ROBIN)
           .setConnectTimeout(CONNECT_TIMEOUT);
+      if (localityFailover) {
+        cluster.setOutlierDetection(FAILOVER_OUTLIER_DETECTION);
+      }
       if (isHttp2(port)) {
         cluster.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Protos.pack(
             HttpProtocolOptions.newBuilder()

@@ -1,5 +1,6 @@
 package io.meshplane.xds.generator;
 
+import io.meshplane.mesh.Mesh;
 import io.meshplane.model.ServiceState;
 import java.util.Collections;
 import java.util.List;
@@ -13,6 +14,11 @@ import java.util.TreeMap;
  * Computed once per service version and shared by every proxy that sees the service (the
  * serialized protobuf is never rebuilt per proxy); checked for consistency before it is handed
  * out. Immutable and safe to share between threads.
+ *
+ * <p>Listeners, routes and clusters are the same for every proxy. Load assignments are not: the
+ * ones held here are what {@link EndpointViewKey#NEUTRAL} sees, for the consistency check and for
+ * proxies with that key; other proxies' EDS is generated per key and memoized by the push
+ * package's {@code ServiceView}.
  *
  * <p>A service that no member cluster declares has no resources at all.
  */
@@ -36,10 +42,16 @@ public final class ServiceResources {
    *
    * @throws IllegalStateException if a generated resource refers to one that was not generated
    */
-  public static ServiceResources of(ServiceState state) {
+  public static ServiceResources of(ServiceState state, Mesh mesh) {
     return assemble(state.hostname(), state.version(), ListenerGenerator.generate(state),
-        RouteGenerator.generate(state), ClusterGenerator.generate(state), EndpointGenerator.generate(state),
+        RouteGenerator.generate(state), ClusterGenerator.generate(state, mesh.config().localityFailover()),
+        EndpointGenerator.generate(state, mesh.networks(), EndpointViewKey.NEUTRAL),
         ListenerGenerator.aliases(state));
+  }
+
+  /** The resources under {@link Mesh#DEFAULT}. */
+  public static ServiceResources of(ServiceState state) {
+    return of(state, Mesh.DEFAULT);
   }
 
   static ServiceResources assemble(String hostname, long serviceVersion, List<Resource> listeners,

@@ -62,4 +62,34 @@ class ClusterGeneratorTest {
     assertThat(ClusterGenerator.generate(state(1, new ClusterShare("east", Optional.empty(),
         List.of(Fixtures.endpoint("10.0.0.1", Fixtures.EAST_A, true)))))).isEmpty();
   }
+
+  @Test
+  void locality_failover_gives_every_cluster_outlier_detection_that_ejects_on_failures() throws Exception {
+    Cluster cluster = Cluster.parseFrom(ClusterGenerator.generate(state(1, spec(grpcPort(50051))), true)
+        .get(0).body().getValue());
+
+    assertThat(cluster.hasOutlierDetection()).isTrue();
+    var od = cluster.getOutlierDetection();
+    // Envoy: consecutive errors; grpc-java: failure percentage (it ignores the consecutive ones).
+    assertThat(od.getConsecutive5Xx().getValue()).isPositive();
+    assertThat(od.getEnforcingConsecutiveGatewayFailure().getValue()).isEqualTo(100);
+    assertThat(od.getEnforcingFailurePercentage().getValue()).isEqualTo(100);
+    assertThat(od.getFailurePercentageMinimumHosts().getValue()).isEqualTo(1);
+    // The ranges grpc-java validates (a value out of range is a NACK of the whole CDS response).
+    assertThat(od.getMaxEjectionPercent().getValue()).isBetween(1, 100);
+    assertThat(od.getEnforcingSuccessRate().getValue()).isBetween(0, 100);
+    assertThat(od.getFailurePercentageThreshold().getValue()).isBetween(1, 100);
+    for (var d : List.of(od.getInterval(), od.getBaseEjectionTime(), od.getMaxEjectionTime())) {
+      assertThat(d.getSeconds()).isPositive();
+      assertThat(d.getNanos()).isZero();
+    }
+  }
+
+  @Test
+  void without_locality_failover_clusters_have_no_outlier_detection() throws Exception {
+    Cluster cluster = Cluster.parseFrom(ClusterGenerator.generate(state(1, spec(grpcPort(50051))), false)
+        .get(0).body().getValue());
+
+    assertThat(cluster.hasOutlierDetection()).isFalse();
+  }
 }
