@@ -164,7 +164,7 @@ public final class KubeClients {
       throw new InvalidInputException("kubeconfig " + kubeconfig + " cannot be read (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); expected a readable file holding " + KUBECONFIG_FORM);
     }
-    check(content, "kubeconfig " + kubeconfig);
+    parseKubeconfig(content, "kubeconfig " + kubeconfig);
     try {
       return Config.fromKubeconfig(null, kubeconfig.toFile());
     } catch (RuntimeException e) {
@@ -180,7 +180,7 @@ public final class KubeClients {
    * @throws InvalidInputException naming {@code source} and what was expected
    */
   public static Config kubeconfigConfig(String content, String source) {
-    check(content, source);
+    parseKubeconfig(content, source);
     try {
       return Config.fromKubeconfig(content);
     } catch (RuntimeException e) {
@@ -194,14 +194,19 @@ public final class KubeClients {
     return create(kubeconfigConfig(content, source));
   }
 
-  /** Parses and checks the structure of a kubeconfig; returns it. */
-  static io.fabric8.kubernetes.api.model.Config check(String content, String source) {
+  /**
+   * Parses and checks the structure of a kubeconfig given as text; returns it.
+   *
+   * @throws InvalidInputException naming {@code source} and what was expected
+   */
+  public static io.fabric8.kubernetes.api.model.Config parseKubeconfig(String content, String source) {
     io.fabric8.kubernetes.api.model.Config parsed;
     try {
       parsed = content == null || content.isBlank() ? null
           : Serialization.unmarshal(content, io.fabric8.kubernetes.api.model.Config.class);
     } catch (RuntimeException e) {
-      throw new InvalidInputException(source + " is not valid YAML (" + e.getMessage()
+      throw new InvalidInputException(source + " is not valid YAML (" + String.valueOf(e.getMessage())
+          .replaceAll("\\s+", " ").trim()
           + "); expected " + KUBECONFIG_FORM);
     }
     if (parsed == null) {

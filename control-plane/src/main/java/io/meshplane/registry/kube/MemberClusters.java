@@ -66,6 +66,11 @@ public final class MemberClusters implements AutoCloseable {
     return new MemberClusters(configClusterId, "", "", null);
   }
 
+  /** Fed by hand through {@link #apply} (tests). */
+  static MemberClusters unwatched(String configClusterId, String defaultNetwork, String namespace) {
+    return new MemberClusters(configClusterId, defaultNetwork, namespace, null);
+  }
+
   /**
    * Starts following the remote secrets in {@code namespace} of the config cluster; returns at
    * once (an unreachable config cluster blocks nothing).
