@@ -11,7 +11,11 @@ import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -432,21 +437,21 @@ class ClusterWatchTest {
   @Test
   void status_says_since_when_the_api_server_is_unreachable() throws Exception {
     testKit.stop(watch);
-    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
-    java.time.Clock clock = new java.time.Clock() {
+    AtomicLong now = new AtomicLong(1_000);
+    Clock clock = new Clock() {
       @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
       }
 
       @Override
-      public java.time.Clock withZone(java.time.ZoneId zone) {
+      public Clock withZone(ZoneId zone) {
         return this;
       }
 
       @Override
-      public java.time.Instant instant() {
-        return java.time.Instant.ofEpochMilli(now.get());
+      public Instant instant() {
+        return Instant.ofEpochMilli(now.get());
       }
     };
     registries.clear();

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ public final class MemberClusters implements AutoCloseable {
   private final String defaultNetwork;
   private final String namespace;
   private final SharedIndexInformer<Secret> informer;
-  private final List<java.util.function.Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
 
   // Guarded by this.
   private Map<String, RemoteCluster> clusters = Map.of();
@@ -107,11 +108,11 @@ public final class MemberClusters implements AutoCloseable {
   }
 
   /** Hears every later change. */
-  public void addListener(java.util.function.Consumer<Change> listener) {
+  public void addListener(Consumer<Change> listener) {
     listeners.add(requireNonNull(listener));
   }
 
-  public void removeListener(java.util.function.Consumer<Change> listener) {
+  public void removeListener(Consumer<Change> listener) {
     listeners.remove(listener);
   }
 
@@ -169,7 +170,7 @@ public final class MemberClusters implements AutoCloseable {
     log.info("member clusters: {} joined, {} left, {} rotated; members now {}", new TreeSet<>(joined),
         new TreeSet<>(left), new TreeSet<>(rotated), ids());
     Change change = new Change(joined, left, rotated);
-    for (java.util.function.Consumer<Change> listener : listeners) {
+    for (Consumer<Change> listener : listeners) {
       try {
         listener.accept(change);
       } catch (RuntimeException e) {
