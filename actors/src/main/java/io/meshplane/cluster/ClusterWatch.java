@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,7 +46,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * removed once the first listing after a restart is complete.
  *
  * <p>Confined to its actor. Kept alive by {@link Ensure}, which every node sends periodically
- * (passivation is off for this entity type).
+ * (passivation is off for this entity type). A cluster that leaves the mesh (its remote secret
+ * was deleted) is sent {@link Forget}: the watch closes its registry and removes the cluster's
+ * share from every service it wrote to, and remembers that it was forgotten (persisted), so that
+ * a restart resumes the removal instead of watching again. {@link Ensure} after {@link Forget}
+ * means the cluster joined again: the watch resumes.
  */
 public final class ClusterWatch {
 
@@ -76,8 +81,14 @@ public final class ClusterWatch {
   /** Messages this entity accepts. */
   public sealed interface Command {}
 
-  /** Starts the watch if it is not running; idempotent. */
+  /** Starts the watch if it is not running, or resumes a forgotten one; idempotent. */
   public enum Ensure implements Command { INSTANCE }
+
+  /**
+   * The cluster left the mesh: stop watching it and remove its share from every service, so its
+   * endpoints go away on every node; idempotent. Persisted, so the removal survives a restart.
+   */
+  public enum Forget implements Command { INSTANCE }
 
   /** Replies with the watch's status. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
@@ -92,9 +103,13 @@ public final class ClusterWatch {
     }
   }
 
-  /** What the watch knows of its member cluster. */
+  /**
+   * What the watch knows of its member cluster. {@code sinceMillis} is when {@code connected}
+   * last changed (epoch milliseconds; the watch's start before any report): while the API server
+   * is unreachable, the cluster's endpoints served are those known at that time.
+   */
   public record Status(String clusterId, boolean connected, String detail, boolean synced,
-      int services, int pending) {}
+      int services, int pending, long sinceMillis) {}
 
   record ShareReported(String hostname, ClusterShare share) implements Command {}
 
@@ -122,24 +137,42 @@ public final class ClusterWatch {
   /** The cluster's share of this service was removed and acknowledged. */
   public record ServiceUntracked(String hostname) implements Event {}
 
-  /** The services this cluster has written to. Immutable. */
-  public record State(Set<String> hostnames) {
+  /** The cluster left the mesh: its shares are being removed, its registry stays closed. */
+  public enum WatchForgotten implements Event { INSTANCE }
+
+  /** The forgotten cluster joined the mesh again. */
+  public enum WatchResumed implements Event { INSTANCE }
+
+  /**
+   * The services this cluster has written to, and whether the cluster was forgotten (left the
+   * mesh). Immutable.
+   */
+  public record State(Set<String> hostnames, boolean forgotten) {
     public State {
       hostnames = Set.copyOf(hostnames);
     }
 
+    public State(Set<String> hostnames) {
+      this(hostnames, false);
+    }
+
     static State empty() {
-      return new State(Set.of());
+      return new State(Set.of(), false);
     }
 
     State apply(Event event) {
+      if (event instanceof WatchForgotten) {
+        return new State(hostnames, true);
+      } else if (event instanceof WatchResumed) {
+        return new State(hostnames, false);
+      }
       Set<String> next = new HashSet<>(hostnames);
       if (event instanceof ServiceTracked e) {
         next.add(e.hostname());
       } else if (event instanceof ServiceUntracked e) {
         next.remove(e.hostname());
       }
-      return new State(next);
+      return new State(next, forgotten);
     }
   }
 
@@ -148,17 +181,27 @@ public final class ClusterWatch {
    * oldest node (see {@link AwayFromOldestAllocation}).
    */
   public static void init(ActorSystem<?> system, MemberRegistry.Factory registries) {
+    init(system, registries, Clock.systemUTC());
+  }
+
+  /** As {@link #init(ActorSystem, MemberRegistry.Factory)}, with the clock of status times. */
+  public static void init(ActorSystem<?> system, MemberRegistry.Factory registries, Clock clock) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
             ctx -> create(ctx.getEntityId(), registries,
-                PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId())))
+                PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId()), clock))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
         .withAllocationStrategy(new AwayFromOldestAllocation(Cluster.get(system))));
   }
 
   public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
       PersistenceId persistenceId) {
+    return create(clusterId, registries, persistenceId, Clock.systemUTC());
+  }
+
+  public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
+      PersistenceId persistenceId, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Watch(ctx, timers, clusterId, registries, persistenceId)));
+        new Watch(ctx, timers, clusterId, registries, persistenceId, clock)));
   }
 
   private static final class Watch extends EventSourcedBehavior<Command, Event, State> {
@@ -167,6 +210,7 @@ public final class ClusterWatch {
     private final String clusterId;
     private final MemberRegistry.Factory registries;
     private final ClusterSharding sharding;
+    private final Clock clock;
     private MemberRegistry registry;
     private final Map<String, ClusterShare> desired = new HashMap<>();
     private final Map<String, ClusterShare> acked = new HashMap<>();
@@ -177,11 +221,14 @@ public final class ClusterWatch {
     private boolean connected;
     private String detail = "not started";
     private boolean synced;
+    private long sinceMillis;
     private int consecutiveFailures;
 
     Watch(ActorContext<Command> ctx, TimerScheduler<Command> timers, String clusterId,
-        MemberRegistry.Factory registries, PersistenceId persistenceId) {
+        MemberRegistry.Factory registries, PersistenceId persistenceId, Clock clock) {
       super(persistenceId);
+      this.clock = requireNonNull(clock);
+      this.sinceMillis = clock.millis();
       this.ctx = ctx;
       this.timers = timers;
       this.clusterId = requireNonNull(clusterId);
@@ -201,7 +248,13 @@ public final class ClusterWatch {
     @Override
     public SignalHandler<State> signalHandler() {
       return newSignalHandlerBuilder()
-          .onSignal(RecoveryCompleted.instance(), state -> startRegistry(state))
+          .onSignal(RecoveryCompleted.instance(), state -> {
+            if (state.forgotten()) {
+              removeEverything(state);
+            } else {
+              startRegistry(state);
+            }
+          })
           .onSignal(PostStop.instance(), state -> stopRegistry())
           .build();
     }
@@ -210,6 +263,11 @@ public final class ClusterWatch {
       ctx.getLog().info("cluster {}: watch starting, {} services known from the journal",
           clusterId, state.hostnames().size());
       ActorRef<Command> self = ctx.getSelf();
+      synced = false;
+      reportedThisRun.clear();
+      connected = false;
+      detail = "starting";
+      sinceMillis = clock.millis();
       registry = registries.create(clusterId);
       registry.start(new MemberRegistry.Listener() {
         @Override
@@ -236,10 +294,44 @@ public final class ClusterWatch {
       }
     }
 
+    /** Closes the registry and writes an empty share to every service the cluster may be in. */
+    private void removeEverything(State state) {
+      stopRegistry();
+      synced = false;
+      connected = false;
+      detail = "forgotten: no longer a member cluster; removing its endpoints";
+      sinceMillis = clock.millis();
+      Set<String> hosts = new TreeSet<>(state.hostnames());
+      hosts.addAll(desired.keySet());
+      ctx.getLog().info("cluster {}: no longer a member of the mesh; removing its share of {} services",
+          clusterId, hosts.size());
+      ClusterShare empty = new ClusterShare(clusterId, Optional.empty(), List.of());
+      hosts.forEach(h -> {
+        desired.put(h, empty);
+        send(h);
+      });
+    }
+
+    private Effect<Event, State> onEnsure(State state, Ensure cmd) {
+      if (!state.forgotten()) {
+        return Effect().none();
+      }
+      ctx.getLog().info("cluster {}: a member of the mesh again; watch resuming", clusterId);
+      return Effect().persist(WatchResumed.INSTANCE).thenRun(this::startRegistry);
+    }
+
+    private Effect<Event, State> onForget(State state, Forget cmd) {
+      if (state.forgotten()) {
+        return Effect().none();
+      }
+      return Effect().persist(WatchForgotten.INSTANCE).thenRun(this::removeEverything);
+    }
+
     @Override
     public CommandHandler<Command, Event, State> commandHandler() {
       return newCommandHandlerBuilder().forAnyState()
-          .onCommand(Ensure.class, (s, c) -> Effect().none())
+          .onCommand(Ensure.class, this::onEnsure)
+          .onCommand(Forget.class, this::onForget)
           .onCommand(GetStatus.class, this::onGetStatus)
           .onCommand(GetCatalog.class, (s, c) -> Effect().reply(c.replyTo(), catalog(s)))
           .onCommand(ShareReported.class, this::onShareReported)
@@ -273,10 +365,15 @@ public final class ClusterWatch {
       int pending = (int) desired.entrySet().stream()
           .filter(e -> !e.getValue().equals(acked.get(e.getKey()))).count();
       return Effect().reply(cmd.replyTo(),
-          new Status(clusterId, connected, detail, synced, catalog(state).hostnames().size(), pending));
+          new Status(clusterId, connected, detail, synced, catalog(state).hostnames().size(), pending,
+              sinceMillis));
     }
 
     private Effect<Event, State> onShareReported(State state, ShareReported cmd) {
+      if (state.forgotten()) {
+        // A late report of the registry closed by Forget.
+        return Effect().none();
+      }
       if (!cmd.share().clusterId().equals(clusterId)) {
         ctx.getLog().error("cluster {}: registry reported a share of cluster {} for {}; dropped",
             clusterId, cmd.share().clusterId(), cmd.hostname());
@@ -297,7 +394,7 @@ public final class ClusterWatch {
     }
 
     private Effect<Event, State> onSynced(State state, SyncReported cmd) {
-      if (!synced) {
+      if (!synced && !state.forgotten()) {
         synced = true;
         List<String> gone = state.hostnames().stream()
             .filter(h -> !reportedThisRun.contains(h)).sorted().toList();
@@ -316,7 +413,11 @@ public final class ClusterWatch {
     }
 
     private Effect<Event, State> onConnectivity(State state, ConnectivityReported cmd) {
+      if (state.forgotten()) {
+        return Effect().none();
+      }
       if (cmd.connected() != connected) {
+        sinceMillis = clock.millis();
         if (cmd.connected()) {
           ctx.getLog().info("cluster {}: API server reachable ({})", clusterId, cmd.detail());
         } else {
@@ -378,7 +479,11 @@ public final class ClusterWatch {
         desired.remove(cmd.hostname());
         acked.remove(cmd.hostname());
         if (state.hostnames().contains(cmd.hostname())) {
-          return Effect().persist(new ServiceUntracked(cmd.hostname()));
+          return Effect().persist(new ServiceUntracked(cmd.hostname())).thenRun(s -> {
+            if (s.forgotten() && s.hostnames().isEmpty()) {
+              ctx.getLog().info("cluster {}: forgotten; every share of it is removed", clusterId);
+            }
+          });
         }
         return Effect().none();
       }

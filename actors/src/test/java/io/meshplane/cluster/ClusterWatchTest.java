@@ -11,7 +11,11 @@ import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -364,6 +369,111 @@ class ClusterWatchTest {
       assertThat(after.synced()).isTrue();
       assertThat(after.services()).isEqualTo(1);
       assertThat(after.pending()).isZero();
+      return null;
+    });
+  }
+
+  @Test
+  void a_forgotten_cluster_has_its_registry_closed_and_every_share_removed() throws Exception {
+    FakeRegistry registry = registries.poll(10, TimeUnit.SECONDS);
+    assertThat(registry).isNotNull();
+    registry.listener().shareChanged(GREETER, greeterShare("10.0.0.1"));
+    nextWrite().ack();
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+
+    watch.tell(ClusterWatch.Forget.INSTANCE);
+
+    registry.closed.get(5, TimeUnit.SECONDS);
+    Write removal = nextWrite();
+    assertThat(removal.hostname()).isEqualTo(GREETER);
+    assertThat(removal.share()).isEqualTo(new ClusterShare(clusterId, Optional.empty(), List.of()));
+    // A late report of the closed registry changes nothing.
+    registry.listener().shareChanged(GREETER, greeterShare("10.0.0.9"));
+    removal.ack();
+    writes.awaitAssert(() -> {
+      assertThat(journal()).containsExactly(new ClusterWatch.ServiceTracked(GREETER),
+          ClusterWatch.WatchForgotten.INSTANCE, new ClusterWatch.ServiceUntracked(GREETER));
+      assertThat(catalog().hostnames()).isEmpty();
+      assertThat(status().connected()).isFalse();
+      assertThat(status().detail()).contains("no longer a member");
+      return null;
+    });
+    writes.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void a_forgotten_watch_restarted_resumes_the_removal_and_watches_again_only_when_ensured()
+      throws Exception {
+    MemberRegistry.Listener first = nextRegistry();
+    first.shareChanged(GREETER, greeterShare("10.0.0.1"));
+    nextWrite().ack();
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+    watch.tell(ClusterWatch.Forget.INSTANCE);
+    nextWrite();
+    // The node dies before the removal is acknowledged; the watch restarts elsewhere.
+    testKit.stop(watch);
+    watch = start();
+
+    Write resumed = nextWrite();
+    assertThat(resumed.share()).isEqualTo(new ClusterShare(clusterId, Optional.empty(), List.of()));
+    resumed.ack();
+    writes.awaitAssert(() -> {
+      assertThat(catalog().hostnames()).isEmpty();
+      return null;
+    });
+    assertThat(registries).as("a forgotten watch starts no registry").isEmpty();
+
+    // The cluster's secret is back: nodes ensure its watch again.
+    watch.tell(ClusterWatch.Ensure.INSTANCE);
+    MemberRegistry.Listener again = nextRegistry();
+    again.shareChanged(GREETER, greeterShare("10.0.0.2"));
+    Write write = nextWrite();
+    assertThat(write.share()).isEqualTo(greeterShare("10.0.0.2"));
+    write.ack();
+    writes.awaitAssert(() -> assertThat(journal()).endsWith(ClusterWatch.WatchResumed.INSTANCE,
+        new ClusterWatch.ServiceTracked(GREETER)));
+  }
+
+  @Test
+  void status_says_since_when_the_api_server_is_unreachable() throws Exception {
+    testKit.stop(watch);
+    AtomicLong now = new AtomicLong(1_000);
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(now.get());
+      }
+    };
+    registries.clear();
+    watch = testKit.spawn(ClusterWatch.create(clusterId, factory,
+        PersistenceId.of(ClusterWatch.ENTITY_KEY.name(), clusterId), clock));
+    MemberRegistry.Listener registry = nextRegistry();
+    assertThat(status().sinceMillis()).isEqualTo(1_000);
+
+    now.set(2_000);
+    registry.connectivityChanged(true, "reachable");
+    writes.awaitAssert(() -> assertThat(status().sinceMillis()).isEqualTo(2_000));
+    now.set(3_000);
+    registry.connectivityChanged(false, "connection refused");
+    writes.awaitAssert(() -> assertThat(status().detail()).isEqualTo("connection refused"));
+    now.set(4_000);
+    registry.connectivityChanged(false, "connection refused again");
+
+    writes.awaitAssert(() -> {
+      ClusterWatch.Status s = status();
+      assertThat(s.connected()).isFalse();
+      assertThat(s.detail()).isEqualTo("connection refused again");
+      assertThat(s.sinceMillis()).as("unreachable since the first failure").isEqualTo(3_000);
       return null;
     });
   }

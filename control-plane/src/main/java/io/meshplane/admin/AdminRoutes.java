@@ -4,15 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.config.MeshConfigSource;
 import io.meshplane.model.ServiceState;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
+import io.meshplane.registry.kube.MemberClusters;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,8 +38,13 @@ import org.apache.pekko.http.javadsl.server.Route;
  * The admin HTTP API of a node: {@code /metrics} (Prometheus text), {@code /healthz},
  * {@code /readyz}, and JSON debug views of proxies ({@code /debug/proxies/<id>}, fleet-wide
  * {@code /debug/proxy-status}, what one proxy was last sent: {@code /debug/config-dump/<id>}),
- * member clusters ({@code /debug/clusters}), services ({@code /debug/services}) and this node's
- * view of the Pekko cluster ({@code /debug/members}).
+ * member clusters and remote secrets ({@code /debug/clusters}), the mesh config in force
+ * ({@code /debug/mesh-config}), services ({@code /debug/services}) and this node's view of the
+ * Pekko cluster ({@code /debug/members}).
+ *
+ * <p>Readiness depends on this node's servers only, never on member clusters: a member whose API
+ * server is unreachable is shown in {@code /debug/clusters} as {@code unreachable} since a time,
+ * while its last known endpoints stay served.
  *
  * <p>Stateless but for the readiness flag; handlers run on Pekko HTTP's threads.
  */
@@ -48,7 +55,8 @@ public final class AdminRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final PrometheusMetrics metrics;
   private final ActorRef<PushHub.Command> hub;
-  private final Set<String> memberClusters;
+  private final MemberClusters memberClusters;
+  private final MeshConfigSource meshConfig;
   private final String nodeName;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final ObjectMapper json = new ObjectMapper().registerModule(new Jdk8Module())
@@ -56,11 +64,12 @@ public final class AdminRoutes extends AllDirectives {
   private final ConfigDumpJson configDumpJson = new ConfigDumpJson(json);
 
   public AdminRoutes(ActorSystem<?> system, PrometheusMetrics metrics, ActorRef<PushHub.Command> hub,
-      Set<String> memberClusters, String nodeName) {
+      MemberClusters memberClusters, MeshConfigSource meshConfig, String nodeName) {
     this.system = system;
     this.metrics = metrics;
     this.hub = hub;
-    this.memberClusters = Set.copyOf(memberClusters);
+    this.memberClusters = memberClusters;
+    this.meshConfig = meshConfig;
     this.nodeName = nodeName;
   }
 
@@ -84,6 +93,7 @@ public final class AdminRoutes extends AllDirectives {
             path(PathMatchers.segment("config-dump").slash(PathMatchers.segment()),
                 id -> get(() -> onSuccess(new ConfigDumpReport(system).dump(id), this::configDump))),
             path("clusters", () -> get(() -> onSuccess(clusters(), this::jsonResponse))),
+            path("mesh-config", () -> get(() -> jsonResponse(meshConfig.status()))),
             path("members", () -> get(() -> jsonResponse(members()))),
             path("proxy-status", () -> get(() -> onSuccess(new ProxyStatusReport(system).rows()
                 .thenApply(rows -> (Object) rows), this::jsonResponse))),
@@ -123,17 +133,43 @@ public final class AdminRoutes extends AllDirectives {
 
   private CompletionStage<Object> clusters() {
     List<CompletableFuture<ClusterWatch.Status>> asks = new ArrayList<>();
-    for (String id : new java.util.TreeSet<>(memberClusters)) {
+    for (String id : new java.util.TreeSet<>(memberClusters.ids())) {
       asks.add(ClusterSharding.get(system).entityRefFor(ClusterWatch.ENTITY_KEY, id)
           .<ClusterWatch.Status>ask(ClusterWatch.GetStatus::new, ASK_TIMEOUT).toCompletableFuture()
-          .exceptionally(e -> new ClusterWatch.Status(id, false, "no answer: " + e.getMessage(), false, 0, 0)));
+          .exceptionally(e -> new ClusterWatch.Status(id, false, "no answer: " + e.getMessage(), false, 0, 0, 0)));
     }
     return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("node", nodeName);
-      out.put("clusters", asks.stream().map(CompletableFuture::join).toList());
+      out.put("configCluster", memberClusters.configClusterId());
+      out.put("clusters", asks.stream().map(CompletableFuture::join).map(this::cluster).toList());
+      out.put("remoteSecretsNamespace", memberClusters.namespace());
+      out.put("remoteSecrets", memberClusters.secrets());
       return out;
     });
+  }
+
+  /**
+   * One member cluster's status; {@code state} is {@code connected}, or {@code unreachable}
+   * (stale: the endpoints last seen are served) since {@code since}.
+   */
+  private Map<String, Object> cluster(ClusterWatch.Status s) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("clusterId", s.clusterId());
+    v.put("connected", s.connected());
+    v.put("state", s.connected() ? "connected" : "unreachable");
+    v.put("stale", !s.connected());
+    v.put("since", s.sinceMillis() == 0 ? "" : Instant.ofEpochMilli(s.sinceMillis()).toString());
+    v.put("detail", s.detail());
+    v.put("synced", s.synced());
+    v.put("services", s.services());
+    v.put("pending", s.pending());
+    memberClusters.remote(s.clusterId()).ifPresent(r -> {
+      v.put("secret", r.secret());
+      v.put("network", r.network());
+      v.put("region", r.region());
+    });
+    return v;
   }
 
   /** This node's view of the Pekko cluster: who is a member, in which state, who leads. */

@@ -3,11 +3,14 @@ package io.meshplane.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code meshplane} command: {@code run}, {@code demo}, {@code proxy-status}, {@code config-dump} and their help. */
+/**
+ * The {@code meshplane} command: {@code run}, {@code demo}, {@code proxy-status}, {@code config-dump},
+ * {@code create-remote-secret} and their help.
+ */
 @Command(name = "meshplane", mixinStandardHelpOptions = true, version = "meshplane 0.1.0",
     description = "A service-mesh control plane: Kubernetes workloads in, Envoy xDS out.",
     subcommands = {RunCommand.class, DemoCommand.class, ProxyStatusCommand.class, ConfigDumpCommand.class,
-        CommandLine.HelpCommand.class})
+        CreateRemoteSecretCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
@@ -40,6 +43,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, demo, proxy-status or config-dump");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, demo, proxy-status, config-dump or create-remote-secret");
   }
 }

@@ -6,7 +6,10 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceHandle
 import io.meshplane.admin.AdminRoutes;
 import io.meshplane.admin.PrometheusMetrics;
 import io.meshplane.cluster.ClusterWatch;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshplane.config.ClusterJoin;
+import io.meshplane.config.ConfigClusterSettings;
+import io.meshplane.config.MeshConfigSource;
 import io.meshplane.config.NodeSettings;
 import io.meshplane.persistence.CassandraSchema;
 import io.meshplane.persistence.LocalCassandra;
@@ -14,6 +17,7 @@ import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.registry.kube.KubeClients;
+import io.meshplane.registry.kube.MemberClusters;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.AdmissionGate;
 import io.meshplane.xds.AdsServer;
@@ -24,7 +28,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.Cancellable;
@@ -46,7 +50,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running control-plane node: Cassandra (given, or a local one), the Pekko cluster member
  * with its sharded entities (joining by seed nodes or by Cluster Bootstrap, then with the Pekko
- * Management server), the push hub, the ADS gRPC server and the admin HTTP server.
+ * Management server), the member clusters (its config cluster and those of remote secrets) and
+ * the mesh config, the push hub, the ADS gRPC server and the admin HTTP server.
  * {@link #start} returns once all of them are up; {@link #close} stops them in reverse order.
  */
 public final class ControlPlaneNode implements AutoCloseable {
@@ -67,10 +72,14 @@ public final class ControlPlaneNode implements AutoCloseable {
   private final ServerBinding admin;
   private final PekkoManagement management;
   private final Cancellable ensureTicker;
+  private final MemberClusters members;
+  private final MeshConfigSource meshConfig;
+  private final KubernetesClient configCluster;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ControlPlaneNode(NodeSettings settings, LocalCassandra cassandra, ActorSystem<Void> system,
-      ServerBinding xds, ServerBinding admin, PekkoManagement management, Cancellable ensureTicker) {
+      ServerBinding xds, ServerBinding admin, PekkoManagement management, Cancellable ensureTicker,
+      MemberClusters members, MeshConfigSource meshConfig, KubernetesClient configCluster) {
     this.settings = settings;
     this.cassandra = cassandra;
     this.system = system;
@@ -78,22 +87,53 @@ public final class ControlPlaneNode implements AutoCloseable {
     this.admin = admin;
     this.management = management;
     this.ensureTicker = ensureTicker;
+    this.members = members;
+    this.meshConfig = meshConfig;
+    this.configCluster = configCluster;
   }
 
-  /** Starts a node that watches its member cluster through the kubeconfig in {@code settings}. */
+  /**
+   * Starts a node whose config cluster is the one of the kubeconfig in {@code settings}: a member
+   * itself, where the remote secrets of the other members and the mesh-config ConfigMap are read
+   * ({@link ConfigClusterSettings}). Neither an unreachable config cluster nor an unreachable
+   * member delays readiness.
+   */
   public static ControlPlaneNode start(NodeSettings settings, Config config) {
-    Map<String, java.nio.file.Path> kubeconfigs = new HashMap<>();
-    kubeconfigs.put(settings.clusterId(), settings.kubeconfig().orElse(null));
-    MemberRegistry.Factory registries = KubeClients.registryFactory(kubeconfigs, settings.network());
-    ControlPlaneNode node = start(settings, config, registries);
+    ConfigClusterSettings sources = ConfigClusterSettings.from(config);
+    MemberRegistry.Factory registries;
+    KubernetesClient configCluster = settings.kubeconfig().map(KubeClients::fromKubeconfig)
+        .orElseGet(KubeClients::inCluster);
+    MemberClusters members = null;
+    MeshConfigSource meshConfig = null;
+    try {
+      members = sources.remoteSecrets()
+          ? MemberClusters.watch(configCluster, settings.clusterId(), settings.network(), sources.namespace())
+          : MemberClusters.configClusterOnly(settings.clusterId());
+      meshConfig = MeshConfigSource.start(sources.meshConfigFile(), Optional.of(configCluster), sources.namespace(),
+          sources.meshConfigMap(), sources.meshConfigPoll());
+      registries = KubeClients.memberRegistryFactory(members, settings.kubeconfig(), settings.network());
+    } catch (RuntimeException e) {
+      closeQuietly(members, meshConfig, configCluster);
+      throw e;
+    }
+    ControlPlaneNode node = start(settings, config, registries, members, meshConfig, configCluster);
     // Any node may have to take a member cluster's watch over: load the client's classes now.
-    kubeconfigs.values().forEach(k -> KubeClients.warmUp(k,
-        node.system().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking())));
+    KubeClients.warmUp(settings.kubeconfig().orElse(null),
+        node.system().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
     return node;
   }
 
-  /** Starts a node with the given member registries (tests may pass their own). */
+  /**
+   * Starts a node with the given member registries (tests may pass their own): its own cluster is
+   * the only member, and the mesh config is the default.
+   */
   public static ControlPlaneNode start(NodeSettings settings, Config config, MemberRegistry.Factory registries) {
+    return start(settings, config, registries, MemberClusters.configClusterOnly(settings.clusterId()),
+        MeshConfigSource.start(Optional.empty(), Optional.empty(), "", Optional.empty(), Duration.ofSeconds(5)), null);
+  }
+
+  private static ControlPlaneNode start(NodeSettings settings, Config config, MemberRegistry.Factory registries,
+      MemberClusters members, MeshConfigSource meshConfig, KubernetesClient configCluster) {
     long begin = System.nanoTime();
     LocalCassandra cassandra = null;
     List<String> contactPoints = settings.cassandraContactPoints();
@@ -121,16 +161,26 @@ public final class ControlPlaneNode implements AutoCloseable {
           Props.empty());
       ServiceEntity.init(system, changes, clock);
       ProxyEntity.init(system);
-      ClusterWatch.init(system, registries);
+      ClusterWatch.init(system, registries, clock);
       ClusterSharding sharding = ClusterSharding.get(system);
-      Set<String> members = Set.of(settings.clusterId());
       ActorRef<PushHub.Command> hub = system.systemActorOf(PushHub.create(
           new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
               FIRST_REFRESH.compareTo(settings.pushRefresh()) < 0 ? FIRST_REFRESH : settings.pushRefresh(),
-              settings.pushRefresh()), () -> members, changes, metrics, clock), "push-hub", Props.empty());
+              settings.pushRefresh()), members::ids, changes, metrics, clock), "push-hub", Props.empty());
+      // TODO(merge, issue 4): hand the mesh config to the push hub once it takes one, e.g.
+      //   meshConfig.subscribe(c -> hub.tell(new PushHub.MeshConfigChanged(c)));
+      // subscribe() delivers the config in force at once, then every valid change.
       Cancellable ticker = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, ENSURE_INTERVAL,
-          () -> members.forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
+          () -> members.ids().forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
               .tell(ClusterWatch.Ensure.INSTANCE)), system.executionContext());
+      // A cluster whose remote secret is deleted is forgotten by every node that sees the deletion
+      // (Forget is idempotent), so its endpoints go away everywhere; one that joins starts now.
+      members.addListener(change -> {
+        change.left().forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
+            .tell(ClusterWatch.Forget.INSTANCE));
+        change.joined().forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
+            .tell(ClusterWatch.Ensure.INSTANCE));
+      });
 
       XdsConnection.StatusReporter status = (proxyId, cmd) ->
           sharding.entityRefFor(ProxyEntity.ENTITY_KEY, proxyId).tell(cmd);
@@ -143,15 +193,17 @@ public final class ControlPlaneNode implements AutoCloseable {
           settings.nodeName());
       ServerBinding xds = await(Http.get(system).newServerAt(settings.bindHost(), settings.xdsPort())
           .bind(AggregatedDiscoveryServiceHandlerFactory.create(ads, system)), "xDS gRPC server", settings.xdsPort());
-      AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, settings.nodeName());
+      AdminRoutes routes = new AdminRoutes(system, metrics, hub, members, meshConfig, settings.nodeName());
       ServerBinding admin = await(Http.get(system).newServerAt(settings.bindHost(), settings.adminPort())
           .bind(routes.routes()), "admin HTTP server", settings.adminPort());
       routes.markReady();
       log.info("node {} ready in {} ms: xDS on {}, admin on {}, cluster {} (network {}), Cassandra {} dc {}, {}",
           settings.nodeName(), (System.nanoTime() - begin) / 1_000_000, xds.localAddress(), admin.localAddress(),
           settings.clusterId(), settings.network(), contactPoints, datacenter, describe(settings.join()));
-      return new ControlPlaneNode(settings, cassandra, system, xds, admin, management, ticker);
+      return new ControlPlaneNode(settings, cassandra, system, xds, admin, management, ticker, members, meshConfig,
+          configCluster);
     } catch (RuntimeException e) {
+      closeQuietly(members, meshConfig, configCluster);
       if (system != null) {
         system.terminate();
       }
@@ -159,6 +211,18 @@ public final class ControlPlaneNode implements AutoCloseable {
         cassandra.stop();
       }
       throw e;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable... resources) {
+    for (AutoCloseable r : resources) {
+      if (r != null) {
+        try {
+          r.close();
+        } catch (Exception e) {
+          log.debug("closing {}: {}", r, e.toString());
+        }
+      }
     }
   }
 
@@ -243,6 +307,16 @@ public final class ControlPlaneNode implements AutoCloseable {
     return system;
   }
 
+  /** The member clusters this node knows (its config cluster and those of remote secrets). */
+  public MemberClusters members() {
+    return members;
+  }
+
+  /** The mesh config in force on this node; {@link MeshConfigSource#subscribe} to follow it. */
+  public MeshConfigSource meshConfig() {
+    return meshConfig;
+  }
+
   /** Blocks until the actor system terminates (for example after Ctrl-C). */
   public void awaitTermination() {
     try {
@@ -259,6 +333,8 @@ public final class ControlPlaneNode implements AutoCloseable {
     }
     log.info("node {} stopping", settings.nodeName());
     ensureTicker.cancel();
+    // No Forget from a node that stops: the member set stays as it was.
+    members.close();
     try {
       xds.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
       admin.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -274,6 +350,7 @@ public final class ControlPlaneNode implements AutoCloseable {
     } catch (Exception e) {
       log.warn("actor system did not terminate within 30 s: {}", e.toString());
     }
+    closeQuietly(meshConfig, configCluster);
     if (cassandra != null) {
       cassandra.stop();
     }

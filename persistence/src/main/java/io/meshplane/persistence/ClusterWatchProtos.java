@@ -1,6 +1,8 @@
 package io.meshplane.persistence;
 
 import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.proto.v1.ClusterWatchForgotten;
+import io.meshplane.proto.v1.ClusterWatchResumed;
 import io.meshplane.proto.v1.ClusterWatchSnapshot;
 import io.meshplane.proto.v1.ServiceTracked;
 import io.meshplane.proto.v1.ServiceUntracked;
@@ -31,11 +33,28 @@ public final class ClusterWatchProtos {
     return new ClusterWatch.ServiceUntracked(proto.getHostname());
   }
 
+  public static ClusterWatchForgotten toProto(ClusterWatch.WatchForgotten event) {
+    return ClusterWatchForgotten.getDefaultInstance();
+  }
+
+  public static ClusterWatch.WatchForgotten fromProto(ClusterWatchForgotten proto) {
+    return ClusterWatch.WatchForgotten.INSTANCE;
+  }
+
+  public static ClusterWatchResumed toProto(ClusterWatch.WatchResumed event) {
+    return ClusterWatchResumed.getDefaultInstance();
+  }
+
+  public static ClusterWatch.WatchResumed fromProto(ClusterWatchResumed proto) {
+    return ClusterWatch.WatchResumed.INSTANCE;
+  }
+
   public static ClusterWatchSnapshot toProto(ClusterWatch.State state) {
-    return ClusterWatchSnapshot.newBuilder().addAllHostnames(new TreeSet<>(state.hostnames())).build();
+    return ClusterWatchSnapshot.newBuilder().addAllHostnames(new TreeSet<>(state.hostnames()))
+        .setForgotten(state.forgotten()).build();
   }
 
   public static ClusterWatch.State fromProto(ClusterWatchSnapshot proto) {
-    return new ClusterWatch.State(new TreeSet<>(proto.getHostnamesList()));
+    return new ClusterWatch.State(new TreeSet<>(proto.getHostnamesList()), proto.getForgotten());
   }
 }

@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshplane.cluster.ClusterWatch;
 import io.meshplane.model.ServiceState;
 import io.meshplane.proto.v1.ClusterServiceRemoved;
+import io.meshplane.proto.v1.ClusterWatchForgotten;
+import io.meshplane.proto.v1.ClusterWatchResumed;
 import io.meshplane.proto.v1.ClusterWatchSnapshot;
 import io.meshplane.proto.v1.EndpointsReplaced;
 import io.meshplane.proto.v1.ServiceSnapshot;
@@ -34,6 +36,8 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
   static final String SERVICE_TRACKED = "CT";
   static final String SERVICE_UNTRACKED = "CU";
   static final String CLUSTER_WATCH_STATE = "CWS";
+  static final String WATCH_FORGOTTEN = "CWF";
+  static final String WATCH_RESUMED = "CWR";
 
   /** Pekko instantiates serializers reflectively with the actor system. */
   public MeshplaneEventSerializer(ExtendedActorSystem system) {}
@@ -59,6 +63,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
       return SERVICE_UNTRACKED;
     } else if (o instanceof ClusterWatch.State) {
       return CLUSTER_WATCH_STATE;
+    } else if (o instanceof ClusterWatch.WatchForgotten) {
+      return WATCH_FORGOTTEN;
+    } else if (o instanceof ClusterWatch.WatchResumed) {
+      return WATCH_RESUMED;
     }
     throw unsupported(o);
   }
@@ -79,6 +87,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
       return ClusterWatchProtos.toProto(e).toByteArray();
     } else if (o instanceof ClusterWatch.State s) {
       return ClusterWatchProtos.toProto(s).toByteArray();
+    } else if (o instanceof ClusterWatch.WatchForgotten e) {
+      return ClusterWatchProtos.toProto(e).toByteArray();
+    } else if (o instanceof ClusterWatch.WatchResumed e) {
+      return ClusterWatchProtos.toProto(e).toByteArray();
     }
     throw unsupported(o);
   }
@@ -94,8 +106,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
         case SERVICE_TRACKED -> ClusterWatchProtos.fromProto(ServiceTracked.parseFrom(bytes));
         case SERVICE_UNTRACKED -> ClusterWatchProtos.fromProto(ServiceUntracked.parseFrom(bytes));
         case CLUSTER_WATCH_STATE -> ClusterWatchProtos.fromProto(ClusterWatchSnapshot.parseFrom(bytes));
+        case WATCH_FORGOTTEN -> ClusterWatchProtos.fromProto(ClusterWatchForgotten.parseFrom(bytes));
+        case WATCH_RESUMED -> ClusterWatchProtos.fromProto(ClusterWatchResumed.parseFrom(bytes));
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for "
-            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SS, ER, CR, SVS, CT, CU, CWS: "
+            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SS, ER, CR, SVS, CT, CU, CWS, CWF, CWR: "
             + "written by a newer Meshplane?");
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException | NullPointerException e) {

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshplane.cluster.ClusterWatch;
 import io.meshplane.proto.v1.ClusterCatalog;
 import io.meshplane.proto.v1.ClusterWatchEnsure;
+import io.meshplane.proto.v1.ClusterWatchForget;
 import io.meshplane.proto.v1.ClusterWatchGetCatalog;
 import io.meshplane.proto.v1.ClusterWatchGetStatus;
 import io.meshplane.proto.v1.ClusterWatchStatus;
@@ -50,6 +51,7 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
   static final String SERVICE_GET = "SG";
   static final String SERVICE_CHANGED = "SC";
   static final String WATCH_ENSURE = "CWE";
+  static final String WATCH_FORGET = "CWF";
   static final String WATCH_GET_STATUS = "CWGS";
   static final String WATCH_GET_CATALOG = "CWGC";
   static final String WATCH_CATALOG = "CWC";
@@ -87,6 +89,8 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return SERVICE_CHANGED;
     } else if (o instanceof ClusterWatch.Ensure) {
       return WATCH_ENSURE;
+    } else if (o instanceof ClusterWatch.Forget) {
+      return WATCH_FORGET;
     } else if (o instanceof ClusterWatch.GetStatus) {
       return WATCH_GET_STATUS;
     } else if (o instanceof ClusterWatch.GetCatalog) {
@@ -127,6 +131,8 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return MessageProtos.toProto(m).toByteArray();
     } else if (o instanceof ClusterWatch.Ensure) {
       return ClusterWatchEnsure.getDefaultInstance().toByteArray();
+    } else if (o instanceof ClusterWatch.Forget) {
+      return ClusterWatchForget.getDefaultInstance().toByteArray();
     } else if (o instanceof ClusterWatch.GetStatus m) {
       return protos().toProto(m).toByteArray();
     } else if (o instanceof ClusterWatch.GetCatalog m) {
@@ -168,6 +174,10 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
           ClusterWatchEnsure.parseFrom(bytes);
           yield ClusterWatch.Ensure.INSTANCE;
         }
+        case WATCH_FORGET -> {
+          ClusterWatchForget.parseFrom(bytes);
+          yield ClusterWatch.Forget.INSTANCE;
+        }
         case WATCH_GET_STATUS -> protos().fromProto(ClusterWatchGetStatus.parseFrom(bytes));
         case WATCH_GET_CATALOG -> protos().fromProto(ClusterWatchGetCatalog.parseFrom(bytes));
         case WATCH_CATALOG -> MessageProtos.fromProto(ClusterCatalog.parseFrom(bytes));
@@ -182,7 +192,7 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
         case STREAMS_GET_CONFIG_DUMP -> protos().fromProto(ProxyStreamsGetConfigDump.parseFrom(bytes));
         case STREAMS_CONFIG_DUMP -> MessageProtos.fromProto(ProxyConfigDump.parseFrom(bytes));
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for "
-            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SRS, SG, SC, CWE, CWGS, CWGC, "
+            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SRS, SG, SC, CWE, CWF, CWGS, CWGC, "
             + "CWC, CWST, PC, PD, PS, PA, PN, PGS, PST, XGCD, XCD: sent by a newer Meshplane?");
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException | NullPointerException e) {

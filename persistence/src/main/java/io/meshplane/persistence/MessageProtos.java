@@ -128,12 +128,13 @@ final class MessageProtos {
         .setSynced(status.synced())
         .setServices(status.services())
         .setPending(status.pending())
+        .setSinceMillis(status.sinceMillis())
         .build();
   }
 
   static ClusterWatch.Status fromProto(ClusterWatchStatus proto) {
     return new ClusterWatch.Status(proto.getClusterId(), proto.getConnected(), proto.getDetail(),
-        proto.getSynced(), proto.getServices(), proto.getPending());
+        proto.getSynced(), proto.getServices(), proto.getPending(), proto.getSinceMillis());
   }
 
   // ---- Proxy entity ----

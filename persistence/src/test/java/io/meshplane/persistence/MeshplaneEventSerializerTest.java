@@ -84,7 +84,10 @@ class MeshplaneEventSerializerTest {
         new ClusterWatch.ServiceTracked("reviews.bookinfo.svc.cluster.local"),
         new ClusterWatch.ServiceUntracked("ratings.bookinfo.svc.cluster.local"),
         new ClusterWatch.State(Set.of("a.x.svc.cluster.local", "b.y.svc.cluster.local", "c.z.svc.cluster.local")),
-        new ClusterWatch.State(Set.of()));
+        new ClusterWatch.State(Set.of()),
+        new ClusterWatch.State(Set.of("a.x.svc.cluster.local"), true),
+        ClusterWatch.WatchForgotten.INSTANCE,
+        ClusterWatch.WatchResumed.INSTANCE);
     for (Object value : values) {
       assertThat(roundTrip(value)).isEqualTo(value);
     }
@@ -100,6 +103,8 @@ class MeshplaneEventSerializerTest {
     assertThat(serializer.manifest(new ClusterWatch.ServiceTracked("h"))).isEqualTo("CT");
     assertThat(serializer.manifest(new ClusterWatch.ServiceUntracked("h"))).isEqualTo("CU");
     assertThat(serializer.manifest(new ClusterWatch.State(Set.of()))).isEqualTo("CWS");
+    assertThat(serializer.manifest(ClusterWatch.WatchForgotten.INSTANCE)).isEqualTo("CWF");
+    assertThat(serializer.manifest(ClusterWatch.WatchResumed.INSTANCE)).isEqualTo("CWR");
   }
 
   @Test
@@ -143,7 +148,8 @@ class MeshplaneEventSerializerTest {
       List<Object> persisted = List.of(new ServiceEntity.SpecSet("c", spec()),
           new ServiceEntity.EndpointsReplaced("c", List.of()), new ServiceEntity.ClusterRemoved("c"), state(),
           new ClusterWatch.ServiceTracked("h"), new ClusterWatch.ServiceUntracked("h"),
-          new ClusterWatch.State(Set.of("h")));
+          new ClusterWatch.State(Set.of("h")), ClusterWatch.WatchForgotten.INSTANCE,
+          ClusterWatch.WatchResumed.INSTANCE);
       for (Object value : persisted) {
         assertThat(serialization.findSerializerFor(value).identifier())
             .as("serializer of %s", value.getClass().getName())

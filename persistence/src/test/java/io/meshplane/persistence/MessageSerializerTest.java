@@ -149,10 +149,12 @@ class MessageSerializerTest {
   @Test
   void cluster_watch_commands_and_replies_round_trip() throws Exception {
     assertThat(roundTrip(ClusterWatch.Ensure.INSTANCE)).isSameAs(ClusterWatch.Ensure.INSTANCE);
+    assertThat(roundTrip(ClusterWatch.Forget.INSTANCE)).isSameAs(ClusterWatch.Forget.INSTANCE);
 
     TestProbe<ClusterWatch.Status> statuses = kit.createTestProbe();
     ClusterWatch.GetStatus getStatus = (ClusterWatch.GetStatus) roundTrip(new ClusterWatch.GetStatus(statuses.ref()));
-    ClusterWatch.Status status = new ClusterWatch.Status("east", true, "API server v1.30 reachable", true, 42, 3);
+    ClusterWatch.Status status = new ClusterWatch.Status("east", true, "API server v1.30 reachable", true, 42, 3,
+        1_700_000_000_123L);
     assertThat(roundTrip(status)).isEqualTo(status);
     getStatus.replyTo().tell(status);
     assertThat(statuses.receiveMessage()).isEqualTo(status);
@@ -253,10 +255,11 @@ class MessageSerializerTest {
         Map.entry("SG", new ServiceEntity.Get(ref.narrow())),
         Map.entry("SC", new ServiceEntity.ServiceChanged(ServiceState.empty(HOST), 0)),
         Map.entry("CWE", ClusterWatch.Ensure.INSTANCE),
+        Map.entry("CWF", ClusterWatch.Forget.INSTANCE),
         Map.entry("CWGS", new ClusterWatch.GetStatus(ref.narrow())),
         Map.entry("CWGC", new ClusterWatch.GetCatalog(ref.narrow())),
         Map.entry("CWC", new ClusterWatch.Catalog("c", Set.of())),
-        Map.entry("CWST", new ClusterWatch.Status("c", false, "", false, 0, 0)),
+        Map.entry("CWST", new ClusterWatch.Status("c", false, "", false, 0, 0, 0)),
         Map.entry("PC", new ProxyEntity.Connected(proxyNode(), "n", "s", 0)),
         Map.entry("PD", new ProxyEntity.Disconnected("n", "s", 0)),
         Map.entry("PS", new ProxyEntity.Sent("t", "v", "n", 0)),

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -139,6 +140,21 @@ public final class KubeClients {
     };
   }
 
+  /**
+   * The registries of the mesh's member clusters: the config cluster's from {@code configKubeconfig}
+   * (empty: in-cluster), checked now; every other member's from its remote secret, rebuilt when
+   * the secret rotates (see {@link RemoteRegistry}).
+   */
+  public static MemberRegistry.Factory memberRegistryFactory(MemberClusters members, Optional<Path> configKubeconfig,
+      String defaultNetwork) {
+    MemberRegistry.Factory config = registryFactory(
+        Collections.singletonMap(members.configClusterId(), configKubeconfig.orElse(null)), defaultNetwork);
+    return clusterId -> clusterId.equals(members.configClusterId())
+        ? config.create(clusterId)
+        : new RemoteRegistry(clusterId, members, c -> new KubeRegistry(
+            fromKubeconfigText(c.kubeconfig(), "remote secret " + c.secret()), clusterId, c.network()));
+  }
+
   /** Reads and checks a kubeconfig file. */
   static Config kubeconfigConfig(Path kubeconfig) {
     String content;
@@ -148,32 +164,7 @@ public final class KubeClients {
       throw new InvalidInputException("kubeconfig " + kubeconfig + " cannot be read (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); expected a readable file holding " + KUBECONFIG_FORM);
     }
-    io.fabric8.kubernetes.api.model.Config parsed;
-    try {
-      parsed = Serialization.unmarshal(content, io.fabric8.kubernetes.api.model.Config.class);
-    } catch (RuntimeException e) {
-      throw new InvalidInputException("kubeconfig " + kubeconfig + " is not valid YAML (" + e.getMessage()
-          + "); expected " + KUBECONFIG_FORM);
-    }
-    if (parsed == null) {
-      throw new InvalidInputException("kubeconfig " + kubeconfig + " is empty; expected " + KUBECONFIG_FORM);
-    }
-    String current = parsed.getCurrentContext();
-    if (current == null || current.isEmpty()) {
-      throw new InvalidInputException("kubeconfig " + kubeconfig + " has no current-context; expected " + KUBECONFIG_FORM);
-    }
-    NamedContext context = find(parsed.getContexts(), c -> c.getName(), current);
-    if (context == null || context.getContext() == null) {
-      throw new InvalidInputException("kubeconfig " + kubeconfig + ": current-context '" + current
-          + "' is not among its contexts; expected " + KUBECONFIG_FORM);
-    }
-    String clusterName = context.getContext().getCluster();
-    NamedCluster cluster = find(parsed.getClusters(), c -> c.getName(), clusterName);
-    if (cluster == null || cluster.getCluster() == null || cluster.getCluster().getServer() == null
-        || cluster.getCluster().getServer().isBlank()) {
-      throw new InvalidInputException("kubeconfig " + kubeconfig + ": cluster '" + clusterName + "' of context '"
-          + current + "' is missing or has no server; expected " + KUBECONFIG_FORM);
-    }
+    parseKubeconfig(content, "kubeconfig " + kubeconfig);
     try {
       return Config.fromKubeconfig(null, kubeconfig.toFile());
     } catch (RuntimeException e) {
@@ -182,7 +173,65 @@ public final class KubeClients {
     }
   }
 
-  private static <T> T find(List<T> items, Function<T, String> name, String wanted) {
+  /**
+   * Checks a kubeconfig given as text (a remote secret's) and returns its client configuration.
+   *
+   * @param source what the text came from, for the message (for example "remote secret ns/name")
+   * @throws InvalidInputException naming {@code source} and what was expected
+   */
+  public static Config kubeconfigConfig(String content, String source) {
+    parseKubeconfig(content, source);
+    try {
+      return Config.fromKubeconfig(content);
+    } catch (RuntimeException e) {
+      throw new InvalidInputException(source + ": kubeconfig cannot be used (" + e.getMessage()
+          + "); expected " + KUBECONFIG_FORM + " with inline credentials");
+    }
+  }
+
+  /** A client for a kubeconfig given as text; see {@link #kubeconfigConfig(String, String)}. */
+  public static KubernetesClient fromKubeconfigText(String content, String source) {
+    return create(kubeconfigConfig(content, source));
+  }
+
+  /**
+   * Parses and checks the structure of a kubeconfig given as text; returns it.
+   *
+   * @throws InvalidInputException naming {@code source} and what was expected
+   */
+  public static io.fabric8.kubernetes.api.model.Config parseKubeconfig(String content, String source) {
+    io.fabric8.kubernetes.api.model.Config parsed;
+    try {
+      parsed = content == null || content.isBlank() ? null
+          : Serialization.unmarshal(content, io.fabric8.kubernetes.api.model.Config.class);
+    } catch (RuntimeException e) {
+      throw new InvalidInputException(source + " is not valid YAML (" + String.valueOf(e.getMessage())
+          .replaceAll("\\s+", " ").trim()
+          + "); expected " + KUBECONFIG_FORM);
+    }
+    if (parsed == null) {
+      throw new InvalidInputException(source + " is empty; expected " + KUBECONFIG_FORM);
+    }
+    String current = parsed.getCurrentContext();
+    if (current == null || current.isEmpty()) {
+      throw new InvalidInputException(source + " has no current-context; expected " + KUBECONFIG_FORM);
+    }
+    NamedContext context = find(parsed.getContexts(), c -> c.getName(), current);
+    if (context == null || context.getContext() == null) {
+      throw new InvalidInputException(source + ": current-context '" + current
+          + "' is not among its contexts; expected " + KUBECONFIG_FORM);
+    }
+    String clusterName = context.getContext().getCluster();
+    NamedCluster cluster = find(parsed.getClusters(), c -> c.getName(), clusterName);
+    if (cluster == null || cluster.getCluster() == null || cluster.getCluster().getServer() == null
+        || cluster.getCluster().getServer().isBlank()) {
+      throw new InvalidInputException(source + ": cluster '" + clusterName + "' of context '"
+          + current + "' is missing or has no server; expected " + KUBECONFIG_FORM);
+    }
+    return parsed;
+  }
+
+  static <T> T find(List<T> items, Function<T, String> name, String wanted) {
     if (items == null) {
       return null;
     }
