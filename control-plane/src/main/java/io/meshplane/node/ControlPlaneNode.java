@@ -167,9 +167,9 @@ public final class ControlPlaneNode implements AutoCloseable {
           new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
               FIRST_REFRESH.compareTo(settings.pushRefresh()) < 0 ? FIRST_REFRESH : settings.pushRefresh(),
               settings.pushRefresh()), members::ids, changes, metrics, clock), "push-hub", Props.empty());
-      // TODO(merge, issue 4): hand the mesh config to the push hub once it takes one, e.g.
-      //   meshConfig.subscribe(c -> hub.tell(new PushHub.MeshConfigChanged(c)));
-      // subscribe() delivers the config in force at once, then every valid change.
+      // The config in force at once, then every valid change: the hub re-sends what each proxy's
+      // view makes different.
+      meshConfig.subscribe(c -> hub.tell(new PushHub.MeshConfigChanged(c)));
       Cancellable ticker = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, ENSURE_INTERVAL,
           () -> members.ids().forEach(id -> sharding.entityRefFor(ClusterWatch.ENTITY_KEY, id)
               .tell(ClusterWatch.Ensure.INSTANCE)), system.executionContext());
