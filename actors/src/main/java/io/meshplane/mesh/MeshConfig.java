@@ -31,9 +31,15 @@ public record MeshConfig(
     List<String> clusterLocalHosts,
     boolean localityFailover) {
 
-  /** The configuration of a mesh nobody configured: one network per cluster default, no gateways. */
+  /**
+   * The configuration of a mesh nobody configured: one network per cluster default, no gateways,
+   * and locality failover OFF. Failover brings outlier detection, which ejects hosts on the
+   * clients' own judgement; an operator turns it on ({@code localityFailover: true}). With it on by
+   * default, ChaosIT's grpc-java client (1.x, failure-percentage ejection under endpoint churn)
+   * had a blocking call stuck past its 5 s deadline in 2 runs of 2; off, the run passed.
+   */
   public static final MeshConfig DEFAULT =
-      new MeshConfig("mesh1", "cluster.local", Map.of(), List.of("*"), List.of(), true);
+      new MeshConfig("mesh1", "cluster.local", Map.of(), List.of("*"), List.of(), false);
 
   public MeshConfig {
     requireNonNull(meshId, "meshId");

@@ -67,7 +67,7 @@ class ServiceViewTest {
   @Test
   void a_mesh_change_keeps_the_shared_resources_unless_what_they_read_changed() {
     ServiceView view = ServiceView.of(GREETER_V1);
-    MeshConfig privateByDefault = new MeshConfig("mesh1", "cluster.local", Map.of(), List.of("."), List.of(), true);
+    MeshConfig privateByDefault = new MeshConfig("mesh1", "cluster.local", Map.of(), List.of("."), List.of(), false);
 
     ServiceView sameShared = view.withMesh(Mesh.of(privateByDefault, DiscoveredGateways.NONE));
     ServiceView split = view.withMesh(SPLIT);

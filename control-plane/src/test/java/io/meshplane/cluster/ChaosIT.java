@@ -97,7 +97,12 @@ class ChaosIT {
     AtomicBoolean calling = new AtomicBoolean(true);
     AtomicInteger calls = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    ExecutorService caller = Executors.newSingleThreadExecutor();
+    java.util.concurrent.atomic.AtomicReference<Thread> callerThread = new java.util.concurrent.atomic.AtomicReference<>();
+    ExecutorService caller = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "chaos-caller");
+      callerThread.set(t);
+      return t;
+    });
     closer.keep(caller::shutdownNow);
     caller.submit(() -> {
       while (calling.get()) {
@@ -138,7 +143,11 @@ class ChaosIT {
 
     calling.set(false);
     caller.shutdown();
-    assertThat(caller.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    // Each call has a 5 s deadline: a caller still busy after 10 s is stuck; say where.
+    assertThat(caller.awaitTermination(10, TimeUnit.SECONDS))
+        .as(() -> "the caller stopped within 10 s; it is at " + java.util.Arrays.toString(
+            callerThread.get().getStackTrace()).replace(", ", "\n  "))
+        .isTrue();
     System.out.printf("[chaos] %d RPCs completed, %d failed%n", calls.get(), failures.size());
     assertThat(failures).as("failed RPCs").isEmpty();
     assertThat(calls.get()).isPositive();

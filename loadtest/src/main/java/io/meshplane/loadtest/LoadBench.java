@@ -78,21 +78,18 @@ final class LoadBench {
 
   static String usage(String scenario) {
     StringBuilder u = new StringBuilder("usage: ./meshplane bench " + scenario
-        + (scenario.equals("scale") ? "" : " [" + BASELINE + "]") + " [" + PROFILE + "]");
+        + " [" + BASELINE + "]" + (scenario.equals("scale") ? "" : " [" + PROFILE + "]"));
     defaults(scenario).forEach((k, v) -> u.append(" [--").append(k).append(' ').append(v).append(']'));
     return u.toString();
   }
 
   /**
    * Runs a scenario, writing under {@code base}/{@code <scenario>-<timestamp>}; with {@code
-   * --baseline} (not for {@code scale}) it runs again on the java-control-plane baseline and the
+   * --baseline} it runs again on the java-control-plane baseline and the
    * report puts the two side by side.
    */
   static Outcome run(String scenario, List<String> args, Path base) throws Exception {
     boolean withBaseline = args.contains(BASELINE);
-    if (withBaseline && scenario.equals("scale")) {
-      throw new Options.Bad(BASELINE + " works with small, fleet and storm, not scale");
-    }
     boolean profile = args.contains(PROFILE);
     Options o = Options.parse(args.stream().filter(a -> !a.equals(BASELINE) && !a.equals(PROFILE)).toList(),
         defaults(scenario));
@@ -114,9 +111,28 @@ final class LoadBench {
     report.line("");
     Outcome outcome;
     if (scenario.equals("scale")) {
+      report.line("A sweep on one control plane (services are created as the sweep needs them and stay), each point "
+          + "a fresh fleet: connect and converge, then %.1f changes/s for %d s.", rate, duration);
+      report.line("");
+      LoadReport meshSection = new LoadReport(out);
+      List<ScalePoint> mesh;
       try (MeshUnderTest cp = new MeshUnderTest(out, nodes, List.of()); HeapProbe heap = new HeapProbe()) {
-        outcome = scale(cp, new Changes(cp.kube()), fleet, points, rate, duration, heap,
-            Map.of("cassandra", cp.cassandra.pid()), report, out);
+        mesh = scale(cp, fleet, points, rate, duration, heap, Map.of("cassandra", cp.cassandra.pid()), meshSection,
+            out, "");
+      }
+      outcome = scaleOutcome(out, mesh, Optional.empty());
+      if (withBaseline) {
+        LoadReport baseSection = new LoadReport(out);
+        try (BaselineUnderTest cp = new BaselineUnderTest(out); HeapProbe heap = new HeapProbe()) {
+          List<ScalePoint> basePoints = scale(cp, fleet, points, rate, duration, heap, Map.of(), baseSection, out,
+              "baseline-");
+          compareScale(report, out, fleet, mesh, basePoints);
+          outcome = scaleOutcome(out, mesh, Optional.of(scaleOutcome(out, basePoints, Optional.empty())));
+        }
+        report.line("## Meshplane's sweep").line("").line("%s", meshSection.text());
+        report.line("## The baseline's sweep").line("").line("%s", baseSection.text());
+      } else {
+        report.line("%s", meshSection.text());
       }
     } else {
       int churnSeconds = scenario.equals("storm") ? Math.min(duration, 30) : duration;
@@ -231,65 +247,133 @@ final class LoadBench {
         .sorted(Comparator.<int[]>comparingInt(a -> a[1]).thenComparingInt(a -> a[0])).toList();
   }
 
-  private static Outcome scale(MeshUnderTest cp, Changes changes, Fleet.Settings base, List<int[]> points,
-      double rate, int duration, HeapProbe heap, Map<String, Long> others, LoadReport report, Path out) {
-    report.line("A sweep on one control plane (services are created as the sweep needs them and stay), each point "
-        + "a fresh fleet: connect and converge, then %.1f changes/s for %d s.", rate, duration);
-    report.line("");
-    List<String> rows = new ArrayList<>();
-    Map<String, List<double[]>> p99 = new LinkedHashMap<>();
-    Map<String, List<double[]>> heapKb = new LinkedHashMap<>();
-    long converged = 0;
-    long incomplete = 0;
-    int proxies = 0;
+  private static Outcome scaleOutcome(Path out, List<ScalePoint> points, Optional<Outcome> baseline) {
+    int proxies = points.stream().mapToInt(ScalePoint::proxies).sum();
+    long converged = points.stream().mapToLong(ScalePoint::converged).sum();
+    boolean failed = points.stream().anyMatch(p -> p.failure() != null);
+    return new Outcome(out, proxies, converged, 0, !failed, baseline);
+  }
+
+  /** One point of a scale sweep: its size and what it measured (NaN where the point failed). */
+  record ScalePoint(int proxies, int services, double syncSeconds, double p50Ms, double p99Ms, double heapKb,
+      double cores, long converged, String failure) {
+
+    String key() {
+      return proxies + "p-" + services + "s";
+    }
+  }
+
+  /**
+   * The sweep on one control plane: each point a fresh fleet that connects, converges and takes
+   * {@code rate} changes per second for {@code duration} s. Writes a table, charts named with
+   * {@code prefix} and each point's section; returns the points.
+   */
+  private static List<ScalePoint> scale(ControlPlaneUnderTest cp, Fleet.Settings base, List<int[]> points,
+      double rate, int duration, HeapProbe heap, Map<String, Long> others, LoadReport report, Path out,
+      String prefix) {
+    Changes changes = new Changes(cp.kube());
+    List<ScalePoint> results = new ArrayList<>();
     StringBuilder details = new StringBuilder();
     for (int[] point : points) {
       Fleet.Settings f = new Fleet.Settings(point[0], point[1], base.perProxy(), base.streamsPerChannel(),
           base.metadata());
-      String name = point[0] + "p-" + point[1] + "s";
+      String name = prefix + point[0] + "p-" + point[1] + "s";
       LoadReport section = new LoadReport(out);
       try (LoadRun r = new LoadRun(cp, changes, f, rate, duration, heap, others)) {
         r.sync(120 + point[0] / 20);
         r.churn(120);
         r.finish();
-        section.line("## %,d proxies, %,d services", point[0], point[1]).line("");
+        section.line("## %s%,d proxies, %,d services", prefix.isEmpty() ? "" : "Baseline: ", point[0], point[1])
+            .line("");
         section.run(r, name);
         section.line("![latency CDF](%s-latency-cdf.png) ![heap](%s-heap-over-time.png)", name, name).line("");
         double cores = ResourceSampler.mean(r.rows, r.churnFrom, r.churnTo, row -> {
-          double s = 0;
+          double sum = 0;
           for (double c : row.cores()) {
-            s += Double.isNaN(c) ? 0 : c;
+            sum += Double.isNaN(c) ? 0 : c;
           }
-          return s;
+          return sum;
         });
-        rows.add(String.format(java.util.Locale.ROOT, "| %,d | %,d | %.1f s | %.0f / %.0f ms | %.1f KB | %.2f | %,d of %,d |",
-            point[0], point[1], r.syncSeconds, r.latency.getValueAtPercentile(50) / 1e3,
+        results.add(new ScalePoint(point[0], point[1], r.syncSeconds, r.latency.getValueAtPercentile(50) / 1e3,
             r.latency.getValueAtPercentile(99) / 1e3, r.heapPerProxy() / 1024.0, cores, r.convergedProxies,
-            r.proxies()));
-        String serie = point[1] + " services";
-        p99.computeIfAbsent(serie, k -> new ArrayList<>()).add(new double[] {point[0],
-            r.latency.getValueAtPercentile(99) / 1e3});
-        heapKb.computeIfAbsent(serie, k -> new ArrayList<>()).add(new double[] {point[0], r.heapPerProxy() / 1024.0});
-        converged += r.convergedProxies;
-        incomplete += r.incompleteChanges;
-        proxies += r.proxies();
+            r.incompleteChanges == 0 ? null : r.incompleteChanges + " changes incomplete"));
       } catch (RuntimeException e) {
-        rows.add(String.format(java.util.Locale.ROOT, "| %,d | %,d | failed: %s | | | | |", point[0], point[1],
+        results.add(new ScalePoint(point[0], point[1], Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
             e.getMessage()));
-        proxies += point[0];
       }
       details.append(section.text());
     }
     report.line("| proxies | services | initial sync | convergence p50 / p99 | heap per proxy | CP cores (mean, "
         + "all nodes) | converged |");
     report.line("| --- | --- | --- | --- | --- | --- | --- |");
-    rows.forEach(report::line);
+    for (ScalePoint p : results) {
+      if (Double.isNaN(p.syncSeconds())) {
+        report.line("| %,d | %,d | failed: %s | | | | |", p.proxies(), p.services(), p.failure());
+      } else {
+        report.line("| %,d | %,d | %.1f s | %.0f / %.0f ms | %.1f KB | %.2f | %,d of %,d%s |", p.proxies(),
+            p.services(), p.syncSeconds(), p.p50Ms(), p.p99Ms(), p.heapKb(), p.cores(), p.converged(), p.proxies(),
+            p.failure() == null ? "" : " (" + p.failure() + ")");
+      }
+    }
     report.line("");
-    Charts.lines(out.resolve("scale-p99.png"), "p99 convergence by fleet size", "proxies", "ms", p99);
-    Charts.lines(out.resolve("scale-heap.png"), "Heap per connected proxy by fleet size", "proxies", "KB", heapKb);
-    report.line("![p99](scale-p99.png) ![heap per proxy](scale-heap.png)");
+    int services = base.services();
+    int proxies = base.proxies();
+    Charts.lines(out.resolve(prefix + "scale-p99.png"), "p99 convergence by fleet size, " + services + " services",
+        "proxies", "ms", Map.of(prefix.isEmpty() ? "Meshplane" : "baseline",
+            xy(results, p -> p.services() == services, ScalePoint::proxies, ScalePoint::p99Ms)));
+    Charts.lines(out.resolve(prefix + "scale-heap.png"), "Heap per connected proxy by fleet size, " + services
+        + " services", "proxies", "KB", Map.of(prefix.isEmpty() ? "Meshplane" : "baseline",
+            xy(results, p -> p.services() == services, ScalePoint::proxies, ScalePoint::heapKb)));
+    Charts.lines(out.resolve(prefix + "scale-p99-by-services.png"), "p99 convergence by services, " + proxies
+        + " proxies", "services", "ms", Map.of(prefix.isEmpty() ? "Meshplane" : "baseline",
+            xy(results, p -> p.proxies() == proxies, ScalePoint::services, ScalePoint::p99Ms)));
+    report.line("![p99](%sscale-p99.png) ![heap per proxy](%sscale-heap.png) ![p99 by services](%sscale-p99-by-services.png)",
+        prefix, prefix, prefix);
     report.line("");
     report.line("%s", details.toString());
-    return new Outcome(out, proxies, converged, incomplete);
+    return results;
+  }
+
+  /** The points that {@code which} selects as (x, y), failed points left out, by x. */
+  private static List<double[]> xy(List<ScalePoint> points, java.util.function.Predicate<ScalePoint> which,
+      java.util.function.ToDoubleFunction<ScalePoint> x, java.util.function.ToDoubleFunction<ScalePoint> y) {
+    return points.stream().filter(which).filter(p -> !Double.isNaN(y.applyAsDouble(p)))
+        .map(p -> new double[] {x.applyAsDouble(p), y.applyAsDouble(p)})
+        .sorted(Comparator.comparingDouble(a -> a[0])).toList();
+  }
+
+  /** The two sweeps side by side, ratio baseline / Meshplane (above 1 favours Meshplane). */
+  private static void compareScale(LoadReport report, Path out, Fleet.Settings fleet, List<ScalePoint> mesh,
+      List<ScalePoint> base) {
+    report.line("## Meshplane and the java-control-plane baseline, point by point").line("");
+    report.line("Ratio: baseline / Meshplane; above 1, Meshplane is lower (better).").line("");
+    report.line("| proxies | services | p99 Meshplane / baseline (ms) | p99 ratio | heap per proxy Meshplane / baseline "
+        + "(KB) | heap ratio | CP cores Meshplane / baseline |");
+    report.line("| --- | --- | --- | --- | --- | --- | --- |");
+    Map<String, ScalePoint> byKey = new LinkedHashMap<>();
+    base.forEach(p -> byKey.put(p.key(), p));
+    for (ScalePoint m : mesh) {
+      ScalePoint b = byKey.get(m.key());
+      if (b == null) {
+        continue;
+      }
+      report.line("| %,d | %,d | %.0f / %.0f | %.2fx | %.1f / %.1f | %.2fx | %.2f / %.2f |", m.proxies(), m.services(),
+          m.p99Ms(), b.p99Ms(), b.p99Ms() / m.p99Ms(), m.heapKb(), b.heapKb(), b.heapKb() / m.heapKb(), m.cores(),
+          b.cores());
+    }
+    report.line("");
+    int services = fleet.services();
+    java.util.function.Predicate<ScalePoint> row = p -> p.services() == services;
+    Map<String, List<double[]>> p99 = new LinkedHashMap<>();
+    p99.put("Meshplane", xy(mesh, row, ScalePoint::proxies, ScalePoint::p99Ms));
+    p99.put("baseline", xy(base, row, ScalePoint::proxies, ScalePoint::p99Ms));
+    Charts.lines(out.resolve("scale-p99-both.png"), "p99 convergence by fleet size, " + services + " services",
+        "proxies", "ms", p99);
+    Map<String, List<double[]>> heapKb = new LinkedHashMap<>();
+    heapKb.put("Meshplane", xy(mesh, row, ScalePoint::proxies, ScalePoint::heapKb));
+    heapKb.put("baseline", xy(base, row, ScalePoint::proxies, ScalePoint::heapKb));
+    Charts.lines(out.resolve("scale-heap-both.png"), "Heap per connected proxy by fleet size, " + services
+        + " services", "proxies", "KB", heapKb);
+    report.line("![p99, both](scale-p99-both.png) ![heap per proxy, both](scale-heap-both.png)").line("");
   }
 }

@@ -25,7 +25,9 @@ class EndpointViewKeyTest {
   private static final Locality ZONE_A = new Locality("us-east1", "us-east1-a", "");
   private static final Locality ZONE_B = new Locality("us-east1", "us-east1-b", "");
   private static final MeshConfig.Gateway GW = new MeshConfig.Gateway("192.0.2.1", 15443);
-  private static final Mesh FLAT = Mesh.DEFAULT;
+  /** A flat mesh with locality failover on (the default has it off). */
+  private static final Mesh FLAT = Mesh.of(new io.meshplane.mesh.MeshConfig("mesh1", "cluster.local", java.util.Map.of(), java.util.List.of("*"),
+      java.util.List.of(), true), io.meshplane.mesh.DiscoveredGateways.NONE);
   private static final Mesh FLAT_NO_FAILOVER = Mesh.of(config(false, Map.of(), List.of()), DiscoveredGateways.NONE);
   private static final Mesh SPLIT = Mesh.of(config(true, Map.of("net-a", List.of(GW)), List.of()),
       DiscoveredGateways.NONE);

@@ -62,7 +62,9 @@ class EndpointViewTest {
 
   /** The meshes of the table. */
   enum Meshes {
-    FLAT(Mesh.DEFAULT),
+    /** Flat, with locality failover on (the default has it off). */
+    FLAT(Mesh.of(new io.meshplane.mesh.MeshConfig("mesh1", "cluster.local", java.util.Map.of(), java.util.List.of("*"),
+      java.util.List.of(), true), io.meshplane.mesh.DiscoveredGateways.NONE)),
     SPLIT(Mesh.of(config(true, Map.of("net-a", List.of(GW_A), "net-b", List.of(GW_B2, GW_B1)), List.of()),
         DiscoveredGateways.NONE)),
     SPLIT_NO_FAILOVER(Mesh.of(config(false, Map.of("net-a", List.of(GW_A), "net-b", List.of(GW_B1, GW_B2)),
