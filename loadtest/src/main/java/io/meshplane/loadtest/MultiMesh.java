@@ -37,6 +37,16 @@ final class MultiMesh implements ControlPlaneUnderTest {
   static final String CONFIG_CLUSTER = "config";
   private static final String SECRETS_NAMESPACE = "meshplane-system";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The mock servers log every request at INFO through java.util.logging; held here because
+   * java.util.logging keeps loggers only weakly, and would forget the level.
+   */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final Closer closer = new Closer();
   final LocalCassandra cassandra;
@@ -151,6 +161,19 @@ final class MultiMesh implements ControlPlaneUnderTest {
       out.put(n.path("clusterId").asText(), n.path("services").asInt());
     }
     n.forEach(child -> collect(child, out));
+  }
+
+  /** Members Up in the Pekko cluster as node {@code node} sees it; 0 when it cannot be read. */
+  int upMembers(int node) {
+    try {
+      int up = 0;
+      for (JsonNode m : JSON.readTree(nodes[node].admin("/debug/members")).path("members")) {
+        up += "Up".equals(m.path("status").asText()) ? 1 : 0;
+      }
+      return up;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   @Override

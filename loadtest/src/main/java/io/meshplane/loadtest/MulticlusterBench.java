@@ -32,6 +32,8 @@ import org.HdrHistogram.Histogram;
 final class MulticlusterBench {
 
   private static final Duration SETTLE = Duration.ofSeconds(5);
+  /** Each attempt waits up to the client's 10 s request timeout: 6 outlast the mock's 30 s stall. */
+  private static final int WRITE_ATTEMPTS = 6;
 
   private MulticlusterBench() {}
 
@@ -114,6 +116,7 @@ final class MulticlusterBench {
     int timeout = 120 + proxies / 20 + truth.services / 20;
     List<Fleet> fleets = new ArrayList<>();
     try {
+      Waits.await("every node Up in the Pekko cluster", timeout, () -> mesh.upMembers(0) == mesh.size());
       // The members joined, no service yet.
       Map<String, Integer> members = new LinkedHashMap<>();
       IntStream.range(0, truth.clusters).forEach(c -> members.put(MultiTruth.clusterId(c), 0));
@@ -199,8 +202,8 @@ final class MulticlusterBench {
     try {
       writers.submit(() -> IntStream.range(0, truth.services).parallel().forEach(s -> {
         for (int c : truth.homes(s)) {
-          mesh.service(c, s);
-          truth.write(s, c, (cluster, addresses) -> mesh.endpoints(cluster, s, addresses));
+          retrying(() -> mesh.service(c, s));
+          truth.write(s, c, (cluster, addresses) -> retrying(() -> mesh.endpoints(cluster, s, addresses)));
         }
       })).join();
     } finally {
@@ -220,7 +223,26 @@ final class MulticlusterBench {
       int s = random.nextInt(truth.services);
       List<Integer> homes = truth.homes(s);
       int c = homes.get(random.nextInt(homes.size()));
-      truth.write(s, c, (cluster, addresses) -> mesh.endpoints(cluster, s, addresses));
+      truth.write(s, c, (cluster, addresses) -> retrying(() -> mesh.endpoints(cluster, s, addresses)));
+    }
+  }
+
+  /**
+   * Runs an idempotent write (create or update) until the API server answers. fabric8's mock
+   * server stalls for up to 30 s when a watcher goes away while it is sending it an event (a
+   * member's watch moving between nodes); a write in that window times out on the client.
+   */
+  private static void retrying(Runnable write) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        write.run();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (attempt >= WRITE_ATTEMPTS) {
+          throw e;
+        }
+        System.err.println("bench multicluster: a write failed (" + e.getMessage() + "); retrying");
+      }
     }
   }
 
