@@ -70,6 +70,8 @@ final class MultiTruth implements SimProxy.Listener {
   private final Map<String, String> networkOfProxy = new ConcurrentHashMap<>();
   private volatile Map<String, Integer> subscribers = Map.of();
   private final Histogram latency = new Histogram(3);
+  /** Changes written before this (System.nanoTime) are not measured; guarded by {@link #latency}. */
+  private long measuredFrom = Long.MIN_VALUE;
   private final List<Change> log = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<Integer, Object> serviceLocks = new ConcurrentHashMap<>();
 
@@ -217,10 +219,15 @@ final class MultiTruth implements SimProxy.Listener {
     return List.copyOf(log);
   }
 
-  /** Forgets the changes and latencies so far (those of the initial writes). */
+  /**
+   * Forgets the changes and latencies so far (those of the initial writes). Older changes stay
+   * kept, so that new ones still differ from them, but a proxy credited with one later (it never
+   * held that state: the view changed again before it was pushed) adds no latency.
+   */
   void reset() {
     synchronized (latency) {
       latency.reset();
+      measuredFrom = System.nanoTime();
     }
     log.clear();
   }
@@ -246,7 +253,9 @@ final class MultiTruth implements SimProxy.Listener {
         holds = holds || c.addresses.equals(addresses);
         if (holds && c.reached.add(proxy.id)) {
           synchronized (latency) {
-            latency.recordValue(Math.max(0, (now - c.writtenAt) / 1_000));
+            if (c.writtenAt - measuredFrom >= 0) {
+              latency.recordValue(Math.max(0, (now - c.writtenAt) / 1_000));
+            }
           }
           if (c.reached.size() >= c.subscribers) {
             c.completedAt = now;

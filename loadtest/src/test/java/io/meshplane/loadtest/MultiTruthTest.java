@@ -80,6 +80,23 @@ class MultiTruthTest {
     assertThat(truth.latency().getTotalCount()).isEqualTo(2);
   }
 
+  @Test
+  void changes_written_before_a_reset_add_no_latency_when_credited_later() {
+    MultiTruth truth = new MultiTruth(2, 1, 2);
+    SimProxy proxy = new SimProxy("sidecar~1", SimProxy.Mode.SOTW, List.of(Fleet.cluster(0)), Map.of(), null, null,
+        (p, c, a) -> { });
+    truth.track("net-a", List.of(proxy));
+    MultiTruth.Change before = truth.write(0, 0, this::record);
+    truth.reset();
+    MultiTruth.Change after = truth.write(0, 0, this::record);
+
+    truth.endpoints(proxy, Fleet.cluster(0), after.addresses);
+
+    assertThat(before.completedAt).isNotZero();
+    assertThat(truth.log()).containsExactly(after);
+    assertThat(truth.latency().getTotalCount()).as("only the change written after the reset").isEqualTo(1);
+  }
+
   private void record(int cluster, List<String> addresses) {
     writes.add(String.join(",", addresses));
   }
