@@ -70,8 +70,12 @@ final class MultiTruth implements SimProxy.Listener {
   private final Map<String, String> networkOfProxy = new ConcurrentHashMap<>();
   private volatile Map<String, Integer> subscribers = Map.of();
   private final Histogram latency = new Histogram(3);
-  /** Changes written before this (System.nanoTime) are not measured; guarded by {@link #latency}. */
-  private long measuredFrom = Long.MIN_VALUE;
+  /**
+   * After a {@link #reset()}, changes written before {@link #measuredFrom} (System.nanoTime) are
+   * not measured; both guarded by {@link #latency}.
+   */
+  private boolean wasReset;
+  private long measuredFrom;
   private final List<Change> log = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<Integer, Object> serviceLocks = new ConcurrentHashMap<>();
 
@@ -228,6 +232,7 @@ final class MultiTruth implements SimProxy.Listener {
     synchronized (latency) {
       latency.reset();
       measuredFrom = System.nanoTime();
+      wasReset = true;
     }
     log.clear();
   }
@@ -253,7 +258,7 @@ final class MultiTruth implements SimProxy.Listener {
         holds = holds || c.addresses.equals(addresses);
         if (holds && c.reached.add(proxy.id)) {
           synchronized (latency) {
-            if (c.writtenAt - measuredFrom >= 0) {
+            if (!wasReset || c.writtenAt - measuredFrom >= 0) {
               latency.recordValue(Math.max(0, (now - c.writtenAt) / 1_000));
             }
           }
