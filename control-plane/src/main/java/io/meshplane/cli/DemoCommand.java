@@ -31,6 +31,10 @@ import picocli.CommandLine.Option;
             + "(two registered), a real Cassandra, three control-plane nodes (child JVMs in one Pekko cluster) "
             + "behind a TCP front, and a real proxyless gRPC xDS client calling the service once a second "
             + "through the front.",
+        "A second simulated cluster on another network and zone joins through a remote secret, with two more "
+            + "backends; each network's gateway comes from the mesh config file the demo writes, and a sidecar and a "
+            + "proxyless view client per network print what they are sent (endpoints by priority, the other network "
+            + "as its gateway).",
         "From another terminal, 'meshplane demo endpoints add greeter-3' (or remove greeter-1) changes the "
             + "service's endpoints; the client's answers follow within a second.",
         "'meshplane demo kill-node 2' kills node-2 with SIGKILL: the demo prints the node's death and the "

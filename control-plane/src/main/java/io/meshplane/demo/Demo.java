@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshplane.front.TcpFront;
 import io.meshplane.node.NodeProcess;
 import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.xds.generator.ResourceNames;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -15,7 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
@@ -25,10 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole mesh on one machine: a simulated Kubernetes cluster with the {@code greeter} service,
- * three real gRPC backends (two registered), a real Cassandra, N control-plane nodes (child JVMs
- * forming one Pekko cluster) behind a TCP front, and a real proxyless xDS client calling the
- * service once a second through the front. {@link #start} brings them up in that order, printing
+ * A whole mesh on one machine: two simulated Kubernetes clusters on two networks in two zones
+ * ({@link DemoNetworks}: the config cluster, and a member joined through a remote secret, each
+ * network's east-west gateway in the mesh config file the demo writes), the {@code greeter} service
+ * in both (three real gRPC backends in the first, two registered; two in the second), a real
+ * Cassandra, N control-plane nodes (child JVMs forming one Pekko cluster) behind a TCP front, a real
+ * proxyless xDS client calling the service once a second through the front, and {@link ViewClient}s
+ * (a sidecar and a proxyless one per network) printing what each is sent. {@link #start} brings them up in that order, printing
  * one line per step; {@link #close} stops them in reverse order. While it runs, a {@link
  * FailoverWatch} reports nodes dying and the client's stream moving, and restarts a node when
  * {@code meshplane demo start-node} asks.
@@ -43,6 +49,10 @@ public final class Demo implements AutoCloseable {
   public static final String NETWORK = "demo-net";
   public static final int BACKENDS = 3;
   /** Registered in the EndpointSlice at start; the others run but wait for the user. */
+  public static final int WEST_BACKENDS = 2;
+  public static final String WEST_PREFIX = "greeter-w";
+  /** West backends are on 127.0.0.21, 127.0.0.22, ... */
+  public static final int WEST_ADDRESS_BASE = 20;
   public static final List<String> REGISTERED = List.of(GreeterBackends.name(1), GreeterBackends.name(2));
   public static final String XDS_TARGET = "xds:///" + DemoWorkloads.SERVICE + "." + DemoWorkloads.NAMESPACE
       + ".svc.cluster.local:" + DemoWorkloads.SERVICE_PORT;
@@ -85,22 +95,41 @@ public final class Demo implements AutoCloseable {
       Path dir = Files.createDirectories(settings.dir());
       Demo demo = new Demo(started, dir, out);
       SimulatedCluster cluster = push(started, "simulated Kubernetes cluster", SimulatedCluster.start());
-      out.println("[demo] 1/7 Kubernetes: fabric8 mock API server (CRUD mode) on " + cluster.apiUrl());
+      SimulatedCluster west = push(started, "simulated Kubernetes cluster " + DemoNetworks.WEST_CLUSTER,
+          SimulatedCluster.start());
+      out.println("[demo] 1/8 Kubernetes: fabric8 mock API servers (CRUD mode): cluster " + CLUSTER_ID + " (the config "
+          + "cluster) on " + cluster.apiUrl() + ", cluster " + DemoNetworks.WEST_CLUSTER + " on " + west.apiUrl());
 
       GreeterBackends backends = push(started, "greeter backends", GreeterBackends.start(BACKENDS));
-      out.println("[demo] 2/7 backends: " + backends.all().stream()
-          .map(b -> b.name() + " " + b.address() + ":" + b.port()).collect(Collectors.joining(", "))
-          + " (grpc-java servers)");
+      GreeterBackends westBackends = push(started, "west greeter backends",
+          GreeterBackends.start(WEST_BACKENDS, WEST_PREFIX, WEST_ADDRESS_BASE));
+      out.println("[demo] 2/8 backends (grpc-java servers): " + describe(backends) + " in " + NETWORK + "; "
+          + describe(westBackends) + " in " + DemoNetworks.WEST_NETWORK);
 
-      try (KubernetesClient kube = cluster.client()) {
+      try (KubernetesClient kube = cluster.client(); KubernetesClient westKube = west.client()) {
         DemoWorkloads.seed(kube, backends.all(), REGISTERED);
+        DemoWorkloads.seed(westKube, DemoNetworks.WEST, westBackends.all(),
+            westBackends.all().stream().map(GreeterBackend::name).toList());
       }
       Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-      out.println("[demo] 3/7 seeded namespace " + DemoWorkloads.NAMESPACE + ", node " + DemoWorkloads.NODE
-          + ", pods greeter-1.." + BACKENDS + ", service " + DemoWorkloads.SERVICE + ":" + DemoWorkloads.SERVICE_PORT
-          + ", EndpointSlice " + DemoWorkloads.SLICE + " " + REGISTERED + "; kubeconfig " + kubeconfig);
+      Path westKubeconfig = west.writeKubeconfig(dir.resolve("kubeconfig-west"));
+      try (KubernetesClient kube = cluster.client()) {
+        DemoNetworks.join(kube, DemoNetworks.WEST, westKubeconfig);
+      }
+      Path meshConfig = DemoNetworks.writeMeshConfig(dir.resolve("mesh-config.yaml"));
+      Path nodeConfig = DemoNetworks.writeNodeConfig(dir.resolve("node.conf"), meshConfig);
+      out.println("[demo] 3/8 seeded service " + DemoWorkloads.SERVICE + ":" + DemoWorkloads.SERVICE_PORT
+          + " in namespace " + DemoWorkloads.NAMESPACE + " of both clusters (one service by namespace sameness): "
+          + "cluster " + CLUSTER_ID + " (network " + NETWORK + ", zone " + DemoWorkloads.ZONE + ", pods greeter-1.."
+          + BACKENDS + ", EndpointSlice " + DemoWorkloads.SLICE + " " + REGISTERED + "), cluster "
+          + DemoNetworks.WEST_CLUSTER + " (network " + DemoNetworks.WEST_NETWORK + ", zone " + DemoNetworks.WEST_ZONE
+          + ", pods " + WEST_PREFIX + "1.." + WEST_BACKENDS + ", all registered); " + DemoNetworks.WEST_CLUSTER
+          + " joins through remote secret " + DemoNetworks.SECRETS_NAMESPACE + "/meshplane-remote-"
+          + DemoNetworks.WEST_CLUSTER + " in the config cluster; gateways " + NETWORK + " " + DemoNetworks.EAST.gateway()
+          + ", " + DemoNetworks.WEST_NETWORK + " " + DemoNetworks.WEST.gateway() + " in the mesh config " + meshConfig
+          + "; kubeconfigs " + kubeconfig + ", " + westKubeconfig);
 
-      out.println("[demo] 4/7 Cassandra starting: a real Cassandra 5 server (child JVM), data in "
+      out.println("[demo] 4/8 Cassandra starting: a real Cassandra 5 server (child JVM), data in "
           + dir.resolve("cassandra") + " (the first start takes longest)");
       long begin = System.nanoTime();
       LocalCassandra cassandra = push(started, "Cassandra server", LocalCassandra.start(
@@ -108,11 +137,11 @@ public final class Demo implements AutoCloseable {
       out.printf("[demo]     Cassandra ready in %.1f s on %s (pid %d)%n", (System.nanoTime() - begin) / 1e9,
           cassandra.contactPoint(), cassandra.pid());
 
-      out.println("[demo] 5/7 " + settings.nodes() + " control-plane node" + (settings.nodes() == 1 ? "" : "s")
+      out.println("[demo] 5/8 " + settings.nodes() + " control-plane node" + (settings.nodes() == 1 ? "" : "s")
           + " starting (child JVMs, one Pekko cluster)");
       begin = System.nanoTime();
       DemoNodes nodes = push(started, "control-plane nodes", DemoNodes.start(settings.nodes(), dir,
-          settings.adminPort(), nodeFlags(kubeconfig, cassandra), out, NODE_READY_TIMEOUT));
+          settings.adminPort(), nodeFlags(kubeconfig, nodeConfig, cassandra), out, NODE_READY_TIMEOUT));
       demo.nodes = nodes;
       push(started, "restarter", demo.restarts::shutdownNow);
       awaitCluster(nodes, out);
@@ -124,12 +153,18 @@ public final class Demo implements AutoCloseable {
           settings.xdsPort()));
       String frontAddress = "127.0.0.1:" + front.port();
       Path bootstrap = XdsBootstrap.write(dir.resolve("xds-bootstrap.json"), frontAddress, CLUSTER_ID, NETWORK);
-      out.println("[demo] 6/7 TCP front on " + frontAddress + " (the control plane's stable address: each new "
+      out.println("[demo] 6/8 TCP front on " + frontAddress + " (the control plane's stable address: each new "
           + "connection goes to a live node); xDS bootstrap for the client: " + bootstrap);
 
       push(started, "xDS client", GreeterClient.start(XDS_TARGET, bootstrap, "demo", out::println,
           Clock.systemDefaultZone()));
-      out.println("[demo] 7/7 xDS client calling " + XDS_TARGET + " once a second");
+      out.println("[demo] 7/8 xDS client (proxyless, cluster " + CLUSTER_ID + ", network " + NETWORK + ") calling "
+          + XDS_TARGET + " once a second");
+
+      startViewClients(started, frontAddress, out);
+      out.println("[demo] 8/8 view clients (raw ADS streams): a sidecar and a proxyless client in each network; "
+          + "each prints what it is sent of " + DemoWorkloads.SERVICE + " when it changes: endpoints by priority "
+          + "(p0 its zone, p1 the other zone), other networks' endpoints as their gateway x how many it stands for");
 
       demo.info = info(settings, cluster, backends, kubeconfig, bootstrap, logFile, frontAddress, nodes);
       demo.info.write(dir);
@@ -148,13 +183,33 @@ public final class Demo implements AutoCloseable {
     }
   }
 
+  private static String describe(GreeterBackends backends) {
+    return backends.all().stream().map(b -> b.name() + " " + b.address() + ":" + b.port())
+        .collect(Collectors.joining(", "));
+  }
+
+  /** A sidecar and a proxyless view client in each network, numbered from 127.0.0.51 for their node ids. */
+  private static void startViewClients(Deque<Step> started, String frontAddress, PrintStream out) {
+    Map<String, String> gateways = new LinkedHashMap<>();
+    DemoNetworks.SITES.forEach(s -> gateways.put(s.gateway(), s.network()));
+    String cluster = ResourceNames.cluster(DemoWorkloads.SERVICE + "." + DemoWorkloads.NAMESPACE + ".svc.cluster.local",
+        DemoWorkloads.SERVICE_PORT);
+    int address = 51;
+    for (DemoNetworks.Site site : DemoNetworks.SITES) {
+      for (String kind : List.of("sidecar", "proxyless")) {
+        push(started, "view client " + site.name() + " " + kind, ViewClient.start(site, kind, address++,
+            frontAddress, cluster, gateways, out::println));
+      }
+    }
+  }
+
   private static <T extends AutoCloseable> T push(Deque<Step> started, String what, T resource) {
     started.push(new Step(what, resource));
     return resource;
   }
 
-  private static List<String> nodeFlags(Path kubeconfig, LocalCassandra cassandra) {
-    return List.of("--cluster-id", CLUSTER_ID, "--network", NETWORK, "--region", DemoWorkloads.REGION,
+  private static List<String> nodeFlags(Path kubeconfig, Path nodeConfig, LocalCassandra cassandra) {
+    return List.of("--config", nodeConfig.toString(), "--cluster-id", CLUSTER_ID, "--network", NETWORK, "--region", DemoWorkloads.REGION,
         "--zone", DemoWorkloads.ZONE, "--kubeconfig", kubeconfig.toString(),
         "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter());
   }
@@ -208,7 +263,10 @@ public final class Demo implements AutoCloseable {
             "register greeter-3 in the EndpointSlice: the client gets answers from it within a second"),
         new DemoInfo.Suggestion(settings.command("endpoints remove " + GreeterBackends.name(1)),
             "deregister greeter-1: its answers stop"),
-        new DemoInfo.Suggestion(settings.command("endpoints list"), "what the EndpointSlice lists now")));
+        new DemoInfo.Suggestion(settings.command("endpoints list"), "what the EndpointSlice lists now"),
+        new DemoInfo.Suggestion("./meshplane config-dump '" + ViewClient.nodeId(DemoNetworks.WEST, "sidecar", 53)
+            + "' -o summary --admin http://" + "127.0.0.1:" + nodes.adminPort(1),
+            "what the west network's sidecar was last sent")));
     if (nodes.size() > 1) {
       commands.add(new DemoInfo.Suggestion(settings.command("kill-node 2"),
           "SIGKILL node-2; kill the node that serves the client (the demo prints which) to watch its xDS "
@@ -218,6 +276,10 @@ public final class Demo implements AutoCloseable {
     commands.addAll(List.of(
         new DemoInfo.Suggestion(kubectl + " get endpointslices,services,pods",
             "kubectl works against the simulated cluster too (no watch; --validate=false for apply)"),
+        new DemoInfo.Suggestion("kubectl --kubeconfig " + kubeconfig.resolveSibling("kubeconfig-west")
+            + " get endpointslices,services,pods", "the member cluster " + DemoNetworks.WEST_CLUSTER),
+        new DemoInfo.Suggestion(kubectl + " get secrets -n " + DemoNetworks.SECRETS_NAMESPACE + " -o yaml",
+            "the remote secret that joins " + DemoNetworks.WEST_CLUSTER),
         new DemoInfo.Suggestion(kubectl + " get endpointslices -o custom-columns="
             + "'NAME:.metadata.name,ADDRESSES:.endpoints[*].addresses[*]'", "the slice's addresses, by kubectl"),
         new DemoInfo.Suggestion("./meshplane proxy-status --admin http://" + adminAddress,

@@ -42,12 +42,21 @@ public final class DemoWorkloads {
    * {@code registered}.
    */
   public static void seed(KubernetesClient kube, List<GreeterBackend> backends, List<String> registered) {
+    seed(kube, DemoNetworks.EAST, backends, registered);
+  }
+
+  /**
+   * Seeds {@code site}'s cluster: the same namespace and Service as every site (namespace sameness
+   * makes them one service), its own node, pods and slice.
+   */
+  public static void seed(KubernetesClient kube, DemoNetworks.Site site, List<GreeterBackend> backends,
+      List<String> registered) {
     apply(kube, namespace());
-    apply(kube, node());
-    backends.forEach(b -> apply(kube, pod(b)));
+    apply(kube, node(site));
+    backends.forEach(b -> apply(kube, pod(site, b)));
     apply(kube, service(backends.get(0).port()));
-    EndpointSlice slice = slice(backends.get(0).port(),
-        backends.stream().filter(b -> registered.contains(b.name())).map(b -> endpoint(b.name(), b.address())).toList());
+    EndpointSlice slice = slice(site, backends.get(0).port(), backends.stream()
+        .filter(b -> registered.contains(b.name())).map(b -> endpoint(site, b.name(), b.address())).toList());
     kube.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice)
         .createOr(NonDeletingOperation::update);
   }
@@ -61,16 +70,24 @@ public final class DemoWorkloads {
   }
 
   static Node node() {
-    return new NodeBuilder().withNewMetadata().withName(NODE)
+    return node(DemoNetworks.EAST);
+  }
+
+  static Node node(DemoNetworks.Site site) {
+    return new NodeBuilder().withNewMetadata().withName(site.node())
         .addToLabels(KubeTranslator.REGION_LABEL, REGION)
-        .addToLabels(KubeTranslator.ZONE_LABEL, ZONE)
+        .addToLabels(KubeTranslator.ZONE_LABEL, site.zone())
         .endMetadata().build();
   }
 
   static Pod pod(GreeterBackend backend) {
+    return pod(DemoNetworks.EAST, backend);
+  }
+
+  static Pod pod(DemoNetworks.Site site, GreeterBackend backend) {
     return new PodBuilder()
         .withNewMetadata().withName(backend.name()).withNamespace(NAMESPACE).addToLabels("app", SERVICE).endMetadata()
-        .withNewSpec().withServiceAccountName(SERVICE).withNodeName(NODE)
+        .withNewSpec().withServiceAccountName(SERVICE).withNodeName(site.node())
         .addNewContainer().withName(SERVICE).withImage("meshplane/demo-greeter")
         .addNewPort().withName(PORT_NAME).withContainerPort(backend.port()).endPort().endContainer()
         .endSpec()
@@ -88,8 +105,12 @@ public final class DemoWorkloads {
   }
 
   static EndpointSlice slice(int port, List<Endpoint> endpoints) {
+    return slice(DemoNetworks.EAST, port, endpoints);
+  }
+
+  static EndpointSlice slice(DemoNetworks.Site site, int port, List<Endpoint> endpoints) {
     return new EndpointSliceBuilder()
-        .withNewMetadata().withName(SLICE).withNamespace(NAMESPACE)
+        .withNewMetadata().withName(site.slice()).withNamespace(NAMESPACE)
         .addToLabels(KubeTranslator.SERVICE_NAME_LABEL, SERVICE).endMetadata()
         .withAddressType("IPv4")
         .addNewPort().withName(PORT_NAME).withPort(port).withProtocol("TCP").endPort()
@@ -99,9 +120,14 @@ public final class DemoWorkloads {
 
   /** The slice entry of backend pod {@code pod} at {@code address}: ready, on the demo node. */
   public static Endpoint endpoint(String pod, String address) {
+    return endpoint(DemoNetworks.EAST, pod, address);
+  }
+
+  /** The slice entry of backend pod {@code pod} at {@code address} on {@code site}'s node. */
+  public static Endpoint endpoint(DemoNetworks.Site site, String pod, String address) {
     return new EndpointBuilder().withAddresses(address)
         .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions()
-        .withNodeName(NODE).withZone(ZONE)
+        .withNodeName(site.node()).withZone(site.zone())
         .withNewTargetRef().withKind("Pod").withNamespace(NAMESPACE).withName(pod).endTargetRef()
         .build();
   }

@@ -38,14 +38,25 @@ public final class GreeterBackends implements AutoCloseable {
    * stopped and a new port is tried.
    */
   public static GreeterBackends start(int count) {
+    return start(count, "greeter-", 10);
+  }
+
+  /**
+   * Starts {@code count} backends named {@code prefix1, prefix2, ...} on {@code 127.0.0.<base+1>},
+   * {@code 127.0.0.<base+2>}, ..., as {@link #start(int)} does.
+   */
+  public static GreeterBackends start(int count, String prefix, int base) {
+    if (count < 1 || base < 1 || base + count > 254) {
+      throw new IllegalArgumentException("backends must fit in 127.0.0.2-254, were " + count + " from " + base);
+    }
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       List<GreeterBackend> started = new ArrayList<>();
       try {
-        started.add(GreeterBackend.start(name(1), address(1), 0));
+        started.add(GreeterBackend.start(prefix + 1, "127.0.0." + (base + 1), 0));
         int port = started.get(0).port();
         for (int i = 2; i <= count; i++) {
-          started.add(GreeterBackend.start(name(i), address(i), port));
+          started.add(GreeterBackend.start(prefix + i, "127.0.0." + (base + i), port));
         }
         return new GreeterBackends(started);
       } catch (IOException e) {
@@ -54,7 +65,7 @@ public final class GreeterBackends implements AutoCloseable {
       }
     }
     throw new UncheckedIOException("could not start " + count + " greeter backends on one common port of "
-        + address(1) + ".." + address(count) + " in " + ATTEMPTS + " attempts", last);
+        + "127.0.0." + (base + 1) + ".." + "127.0.0." + (base + count) + " in " + ATTEMPTS + " attempts", last);
   }
 
   public List<GreeterBackend> all() {

@@ -118,6 +118,25 @@ class DemoIT {
         .satisfies(p -> assertThat(p.info().commandLine()).hasValueSatisfying(c ->
             assertThat(c).contains("-Dcassandra.storagedir=" + dir.resolve("cassandra"))));
 
+    // Two networks: each sidecar sees its own network's endpoints in its zone at p0 and the other
+    // network's gateway (standing for its endpoints) in the other zone at p1; proxyless clients
+    // see their own network only.
+    await("each client's two-network view").atMost(CHANGE).untilAsserted(() -> {
+      assertThat(views("east sidecar")).as("output:\n%s", tail()).anyMatch(v -> v.matches(
+          "p0 local-a \\[127\\.0\\.0\\.11:\\d+, 127\\.0\\.0\\.12:\\d+] \\| "
+              + "p1 local-b \\[west-net gateway 127\\.0\\.0\\.200:15443 x2]"));
+      assertThat(views("west sidecar")).as("output:\n%s", tail()).anyMatch(v -> v.matches(
+          "p0 local-b \\[127\\.0\\.0\\.21:\\d+, 127\\.0\\.0\\.22:\\d+] \\| "
+              + "p1 local-a \\[demo-net gateway 127\\.0\\.0\\.100:15443 x2]"));
+      assertThat(views("east proxyless")).as("output:\n%s", tail()).anyMatch(v -> v.matches(
+          "p0 local-a \\[127\\.0\\.0\\.11:\\d+, 127\\.0\\.0\\.12:\\d+]"));
+      assertThat(views("west proxyless")).as("output:\n%s", tail()).anyMatch(v -> v.matches(
+          "p0 local-b \\[127\\.0\\.0\\.21:\\d+, 127\\.0\\.0\\.22:\\d+]"));
+    });
+    assertThat(output).as("the west cluster joins through a remote secret")
+        .anyMatch(l -> l.contains("joins through remote secret meshplane-system/meshplane-remote-demo-west"));
+    assertThat(Files.readString(dir.resolve("mesh-config.yaml"))).contains("west-net", "127.0.0.200");
+
     await("answers from greeter-1 and greeter-2").atMost(CHANGE).untilAsserted(() ->
         assertThat(answersFrom(0)).as("answers; output:\n%s", tail()).contains("greeter-1", "greeter-2"));
 
@@ -125,6 +144,9 @@ class DemoIT {
     assertThat(demoCommand("endpoints", "add", "greeter-3")).contains("added greeter-3 (127.0.0.13)");
     await("an answer from greeter-3").atMost(CHANGE).untilAsserted(() ->
         assertThat(answersFrom(beforeAdd)).as("answers; output:\n%s", tail()).contains("greeter-3"));
+    await("the west sidecar's gateway to demo-net stands for 3 endpoints").atMost(CHANGE).untilAsserted(() ->
+        assertThat(views("west sidecar")).as("output:\n%s", tail())
+            .anyMatch(v -> v.endsWith("p1 local-a [demo-net gateway 127.0.0.100:15443 x3]")));
 
     String edsBeforeRemoval = ackedEdsVersion(adminPort);
     assertThat(demoCommand("endpoints", "remove", "greeter-1")).contains("removed greeter-1 (127.0.0.11)");
@@ -180,6 +202,19 @@ class DemoIT {
     assertThat(ProcessHandle.allProcesses()
         .filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
         .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))).as("processes left behind").isEmpty();
+  }
+
+  /** What the view client {@code client} ("west sidecar") printed, each view without its label. */
+  private List<String> views(String client) {
+    Pattern view = Pattern.compile("^\\[view " + Pattern.quote(client) + " @[^]]+] greeter: (.*)$");
+    List<String> views = new ArrayList<>();
+    for (String line : linesFrom(0)) {
+      Matcher m = view.matcher(line);
+      if (m.find()) {
+        views.add(m.group(1));
+      }
+    }
+    return views;
   }
 
   /** The node the demo last said serves the client. */

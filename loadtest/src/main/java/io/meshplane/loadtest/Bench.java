@@ -7,12 +7,13 @@ import java.util.List;
 /** {@code ./meshplane bench <scenario> [options]}: runs one benchmark scenario and writes its report. */
 public final class Bench {
 
-  private static final String SCENARIOS = "small, fleet, storm, scale, failover";
+  private static final String SCENARIOS = "small, fleet, storm, scale, failover, multicluster";
 
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !(args[0].equals("failover") || LoadBench.SCENARIOS.contains(args[0]))) {
+    if (args.length == 0 || !(args[0].equals("failover") || args[0].equals("multicluster")
+        || LoadBench.SCENARIOS.contains(args[0]))) {
       System.err.println("usage: ./meshplane bench <scenario> [options], scenario one of: " + SCENARIOS
           + (args.length == 0 ? "" : "; unknown scenario '" + args[0] + "'"));
       System.exit(2);
@@ -23,10 +24,13 @@ public final class Bench {
       return;
     }
     LoadBench.Outcome outcome;
+    boolean multicluster = args[0].equals("multicluster");
     try {
-      outcome = LoadBench.run(args[0], rest, Path.of("loadtest", "target", "bench"));
+      outcome = multicluster ? MulticlusterBench.run(rest, Path.of("loadtest", "target", "bench"))
+          : LoadBench.run(args[0], rest, Path.of("loadtest", "target", "bench"));
     } catch (Options.Bad e) {
-      System.err.println(e.getMessage() + "\n" + LoadBench.usage(args[0]));
+      System.err.println(e.getMessage() + "\n"
+          + (multicluster ? MulticlusterBench.usage() : LoadBench.usage(args[0])));
       System.exit(2);
       return;
     }

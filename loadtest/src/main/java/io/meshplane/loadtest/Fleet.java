@@ -58,7 +58,17 @@ final class Fleet implements AutoCloseable {
   private volatile Changes truth;
 
   Fleet(Settings settings, int xdsPort) {
+    this(settings, xdsPort, 0);
+  }
+
+  /**
+   * A fleet whose proxies are numbered from {@code firstIndex}, so that several fleets (one per
+   * network, say) have distinct node ids; each id starts with the {@code PROXY_KIND} of the
+   * metadata (proxyless if none).
+   */
+  Fleet(Settings settings, int xdsPort, int firstIndex) {
     this.settings = settings;
+    String kind = settings.metadata().getOrDefault("PROXY_KIND", "proxyless");
     ManagedChannel channel = null;
     for (int i = 0; i < settings.proxies(); i++) {
       List<String> clusters = new ArrayList<>();
@@ -70,7 +80,8 @@ final class Fleet implements AutoCloseable {
         channels.add(channel);
       }
       SimProxy.Mode mode = i % 2 == 0 ? SimProxy.Mode.SOTW : SimProxy.Mode.DELTA;
-      proxies.add(new SimProxy("proxyless~10.9." + (i / 250) + "." + (i % 250) + "~sim-" + i + ".default~default.svc",
+      int n = firstIndex + i;
+      proxies.add(new SimProxy(kind + "~10.9." + (n / 250) + "." + (n % 250) + "~sim-" + n + ".default~default.svc",
           mode, clusters.stream().distinct().toList(), settings.metadata(), channel, scheduler,
           (p, c, a) -> observer.endpoints(p, c, a)));
     }
@@ -92,6 +103,11 @@ final class Fleet implements AutoCloseable {
   void observe(Changes changes) {
     truth = Objects.requireNonNull(changes);
     observer = changes;
+  }
+
+  /** Sends every endpoint change to {@code listener}, which judges convergence itself. */
+  void listen(SimProxy.Listener listener) {
+    observer = Objects.requireNonNull(listener);
   }
 
   int channels() {
