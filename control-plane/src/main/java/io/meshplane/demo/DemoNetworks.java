@@ -58,7 +58,8 @@ public final class DemoNetworks {
 
   /** The mesh config: each network with its gateway; locality failover on (the default). */
   public static String meshConfig() {
-    StringBuilder yaml = new StringBuilder("meshId: demo-mesh\nnetworks:\n");
+    // Locality failover is off by default; the demo turns it on to show the priorities by zone.
+    StringBuilder yaml = new StringBuilder("meshId: demo-mesh\nlocalityFailover: true\nnetworks:\n");
     for (Site s : SITES) {
       yaml.append("  ").append(s.network()).append(":\n    gateways:\n    - address: ").append(s.gatewayAddress())
           .append("\n      port: ").append(GATEWAY_PORT).append('\n');
