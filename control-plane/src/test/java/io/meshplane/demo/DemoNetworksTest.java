@@ -55,6 +55,7 @@ class DemoNetworksTest {
     MeshConfig config = MeshConfigs.parse(DemoNetworks.meshConfig(), "demo");
 
     assertThat(config.networks()).containsOnlyKeys("demo-net", "west-net");
+    assertThat(config.localityFailover()).as("priorities by zone, shown by the view clients").isTrue();
     assertThat(config.networks().get("demo-net").gateways())
         .containsExactly(new MeshConfig.Gateway("127.0.0.100", 15443));
     assertThat(config.networks().get("west-net").gateways())
