@@ -6,6 +6,7 @@ import io.meshplane.model.ClusterShare;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -20,9 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns service changes into SimpleCache snapshots, the way Meshplane's PushHub debounces pushes:
- * changed services are collected, and once no change came for the quiet window (or the first one
- * waited the maximum delay) the changed services are regenerated and one new snapshot is set per
- * node group (proxy namespace). Nothing is published before the informers' first listing is
+ * changed services are collected, and once any one of them has had no further change for the quiet
+ * window (each service has its own, as in Meshplane since its per-service debounce; a mesh-wide
+ * window never elapses under steady churn, so every change would wait the maximum delay) or the
+ * first one waited the maximum delay, the changed services are regenerated and one new snapshot is
+ * set per node group (proxy namespace). Nothing is published before the informers' first listing is
  * complete, so no proxy sees a partial mesh.
  *
  * <p>{@link #changed} and {@link #groupSeen} may be called from any thread; everything else runs
@@ -48,7 +51,8 @@ final class SnapshotPublisher implements AutoCloseable {
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final AtomicLong snapshots = new AtomicLong();
   private final CountDownLatch firstPublished = new CountDownLatch(1);
-  private volatile long lastChangeNanos;
+  /** When each pending service last changed. */
+  private final Map<String, Long> lastChangeNanos = new ConcurrentHashMap<>();
   /** When the oldest unpublished change came; 0 when none is pending. */
   private final AtomicLong firstPendingNanos = new AtomicLong();
   private volatile int services;
@@ -72,7 +76,7 @@ final class SnapshotPublisher implements AutoCloseable {
   /** A Service or EndpointSlice of {@code namespace/name} changed. */
   void changed(String serviceKey) {
     long now = System.nanoTime();
-    lastChangeNanos = now;
+    lastChangeNanos.put(serviceKey, now);
     firstPendingNanos.compareAndSet(0, now);
     pendingServices.add(serviceKey);
     scheduleFlush(quietNanos);
@@ -125,7 +129,10 @@ final class SnapshotPublisher implements AutoCloseable {
       return;
     }
     long now = System.nanoTime();
-    long quietLeft = lastChangeNanos + quietNanos - now;
+    long quietLeft = Long.MAX_VALUE;
+    for (String key : pendingServices) {
+      quietLeft = Math.min(quietLeft, lastChangeNanos.getOrDefault(key, now) + quietNanos - now);
+    }
     long maxLeft = firstPendingNanos.get() + maxDelayNanos - now;
     if (quietLeft > 0 && maxLeft > 0) {
       scheduleFlush(Math.min(quietLeft, maxLeft));
@@ -138,8 +145,10 @@ final class SnapshotPublisher implements AutoCloseable {
     firstPendingNanos.set(0);
     Set<String> keys = new LinkedHashSet<>();
     for (var it = pendingServices.iterator(); it.hasNext(); ) {
-      keys.add(it.next());
+      String key = it.next();
+      keys.add(key);
       it.remove();
+      lastChangeNanos.remove(key);
     }
     boolean changed = false;
     for (String key : keys) {
