@@ -526,4 +526,49 @@ class PushHubTest {
     hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
     assertThat(next(conn).services().get(GREETER.hostname()).mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
   }
+
+  // ---- gateways derived from gateway Services ------------------------------------------------
+
+  private static ServiceState gatewayService(long version, String... addresses) {
+    ServiceSpec spec = new ServiceSpec("eastwest", "istio-system",
+        List.of(new io.meshplane.model.ServicePort("tls", 15443, 15443, "TCP")), List.of(),
+        java.util.Optional.of(new io.meshplane.model.ServiceGateway("net-2", List.of(addresses), 15443)));
+    return io.meshplane.model.TestServices.state(spec.hostname(), version,
+        io.meshplane.model.TestServices.share("west", spec));
+  }
+
+  @Test
+  void a_gateway_service_change_is_a_mesh_change_for_every_connection() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+    next(conn);
+
+    publish(gatewayService(1, "192.0.2.2"));
+
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.trigger()).isEqualTo("mesh-change");
+    assertThat(update.services().get(GREETER.hostname()).mesh().networks().gateways("net-2"))
+        .containsExactly(new MeshConfig.Gateway("192.0.2.2", 15443));
+
+    publish(gatewayService(2));
+
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh().networks().gateways("net-2")).isEmpty();
+  }
+
+  @Test
+  void derived_gateways_are_merged_with_announced_ones_and_survive_a_config_change() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    publish(gatewayService(1, "192.0.2.2"));
+    next(conn);
+    hub.tell(new PushHub.GatewaysChanged(new DiscoveredGateways(
+        Map.of("net-2", List.of(new MeshConfig.Gateway("192.0.2.9", 15443))))));
+    next(conn);
+
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh().networks().gateways("net-2")).containsExactly(
+        new MeshConfig.Gateway("192.0.2.2", 15443), new MeshConfig.Gateway("192.0.2.9", 15443));
+  }
 }
