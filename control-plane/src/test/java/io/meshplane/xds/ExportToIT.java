@@ -98,7 +98,7 @@ class ExportToIT {
 
   static void service(String namespace, String name, String exportTo) {
     ServiceBuilder b = new ServiceBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withNewSpec().addNewPort().withName("http").withPort(PORT).withNewTargetPort(PORT).withProtocol("TCP")
+        .withNewSpec().addNewPort().withName("grpc").withPort(PORT).withNewTargetPort(PORT).withProtocol("TCP")
         .endPort().endSpec();
     if (exportTo != null) {
       b.editMetadata().addToAnnotations(KubeTranslator.EXPORT_TO_ANNOTATION, exportTo).endMetadata();
@@ -201,7 +201,14 @@ class ExportToIT {
       });
       b.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT).addResourceNames(eds(VAULT))
           .build());
-      DiscoveryResponse bEds = nextSotw(b, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, bSeen, r -> true, eds(VAULT));
+      // Its first answer may come before vault's endpoints are known: wait for them.
+      DiscoveryResponse bEds = nextSotw(b, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, bSeen, r -> {
+        try {
+          return !edsAddresses(r, eds(VAULT)).isEmpty();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, eds(VAULT));
       assertThat(edsAddresses(bEds, eds(VAULT))).containsExactly(VAULT_IP);
 
       // team-a's proxy: the same catalog without vault, whatever it asks for.
@@ -214,7 +221,13 @@ class ExportToIT {
       nextSotw(a, TypeUrls.LISTENER, aSeen, r -> true);
       a.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
           .addResourceNames(eds(VAULT)).addResourceNames(eds(WEB)).build());
-      DiscoveryResponse aEds = nextSotw(a, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, aSeen, r -> true, eds(VAULT), eds(WEB));
+      DiscoveryResponse aEds = nextSotw(a, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, aSeen, r -> {
+        try {
+          return !edsAddresses(r, eds(WEB)).isEmpty();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, eds(VAULT), eds(WEB));
       assertThat(edsAddresses(aEds, eds(WEB))).containsExactly("10.10.0.1");
       assertThat(edsAddresses(aEds, eds(VAULT))).isEmpty();
 
@@ -269,7 +282,9 @@ class ExportToIT {
       // A change of vault reaches team-b and nothing of it reaches team-a.
       kube.endpoints("team-b", "vault", PORT, List.of(VAULT_IP_3));
       DeltaDiscoveryResponse bChange = nextDelta(b, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, bSeen);
-      assertThat(text(bChange)).contains(VAULT_IP_3);
+      while (!text(bChange).contains(VAULT_IP_3)) {
+        bChange = nextDelta(b, TypeUrls.CLUSTER_LOAD_ASSIGNMENT, bSeen);
+      }
       // api turns private at run time: team-a's wildcard CDS loses it (a barrier for the above, too).
       service("team-b", "api", ".");
       DeltaDiscoveryResponse removal = nextDelta(a, TypeUrls.CLUSTER, aSeen);
