@@ -55,8 +55,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Cluster a is on network-1 with gateway Service at external IP {@value #GW_A}; clusters b and c
  * are on network-2, b with a gateway Service at load-balancer IP {@value #GW_B}. The mesh config
- * (a file) knows both networks and configures no gateway: every gateway here is discovered. The
- * steps run in order and each builds on the previous one.
+ * (a file) knows both networks and configures no gateway: every gateway here is discovered, and
+ * followed when it moves. The steps run in order and each builds on the previous one.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiNetworkIT {
@@ -74,6 +74,9 @@ class MultiNetworkIT {
   static final String C3 = "127.0.0.63";
   static final String GW_A = "127.0.0.101";
   static final String GW_B = "127.0.0.102";
+  /** Where the gateways move in the second step (a's external IP, b's load-balancer status). */
+  static final String GW_A2 = "127.0.0.111";
+  static final String GW_B2 = "127.0.0.112";
   static final int GW_PORT = 15443;
 
   static Path dir;
@@ -285,19 +288,32 @@ class MultiNetworkIT {
 
   @Test
   @Order(2)
+  void gateways_that_move_are_followed_from_the_service_spec_and_from_its_status() throws Exception {
+    try (AdsClient<DiscoveryRequest, DiscoveryResponse> net1 = edsStream(NET1);
+        AdsClient<DiscoveryRequest, DiscoveryResponse> net2 = edsStream(NET2)) {
+      a.gatewayService("istio-system", "eastwest", "network-1", GW_PORT, List.of(), List.of(GW_A2));
+      b.gatewayService("istio-system", "eastwest", "network-2", GW_PORT, List.of(GW_B2), List.of());
+
+      awaitView(net2, "network-2 sidecar", Set.of(direct(B1), direct(C1), direct(C2), gateway(GW_A2, 2)));
+      awaitView(net1, "network-1 sidecar", Set.of(direct(A1), direct(A2), gateway(GW_B2, 3)));
+    }
+  }
+
+  @Test
+  @Order(3)
   void rotated_credentials_move_a_cluster_to_another_api_server_without_a_restart() throws Exception {
     try (AdsClient<DiscoveryRequest, DiscoveryResponse> net1 = edsStream(NET1);
         AdsClient<DiscoveryRequest, DiscoveryResponse> net2 = edsStream(NET2)) {
       remoteSecret("c", "network-2", cRotated);
 
-      awaitView(net2, "network-2 sidecar", Set.of(direct(B1), direct(C3), gateway(GW_A, 2)));
-      awaitView(net1, "network-1 sidecar", Set.of(direct(A1), direct(A2), gateway(GW_B, 2)));
+      awaitView(net2, "network-2 sidecar", Set.of(direct(B1), direct(C3), gateway(GW_A2, 2)));
+      awaitView(net1, "network-1 sidecar", Set.of(direct(A1), direct(A2), gateway(GW_B2, 2)));
     }
     awaitGreeterAnswers(Set.of(B1, C3));
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void an_unreachable_cluster_keeps_its_endpoints_and_its_gateway_served() throws Exception {
     b.close();
 
@@ -305,19 +321,19 @@ class MultiNetworkIT {
         .until(() -> admin("/debug/clusters").replaceAll("\\s", "")
             .contains("\"clusterId\":\"b\",\"connected\":false,\"state\":\"unreachable\",\"stale\":true"));
     // New streams are served b's last known endpoints, and its gateway still stands for network-2.
-    assertThat(firstView(NET2)).containsExactlyInAnyOrder(direct(B1), direct(C3), gateway(GW_A, 2));
-    assertThat(firstView(NET1)).containsExactlyInAnyOrder(direct(A1), direct(A2), gateway(GW_B, 2));
+    assertThat(firstView(NET2)).containsExactlyInAnyOrder(direct(B1), direct(C3), gateway(GW_A2, 2));
+    assertThat(firstView(NET1)).containsExactlyInAnyOrder(direct(A1), direct(A2), gateway(GW_B2, 2));
     awaitGreeterAnswers(Set.of(B1, C3));
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void a_removed_cluster_endpoints_and_gateway_go_away_everywhere() throws Exception {
     try (AdsClient<DiscoveryRequest, DiscoveryResponse> net1 = edsStream(NET1);
         AdsClient<DiscoveryRequest, DiscoveryResponse> net2 = edsStream(NET2)) {
       config.client().secrets().inNamespace(NS).withName("remote-b").delete();
 
-      awaitView(net2, "network-2 sidecar", Set.of(direct(C3), gateway(GW_A, 2)));
+      awaitView(net2, "network-2 sidecar", Set.of(direct(C3), gateway(GW_A2, 2)));
       // b's gateway was network-2's only one: c's endpoint is no longer reachable from network-1.
       awaitView(net1, "network-1 sidecar", Set.of(direct(A1), direct(A2)));
     }
