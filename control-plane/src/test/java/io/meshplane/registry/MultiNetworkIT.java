@@ -48,9 +48,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three member clusters on two networks, joined, rotated and removed through remote secrets at run
- * time, with real components: a real Cassandra, an in-process node whose config cluster and member
- * clusters are fabric8 mock API servers, real gRPC backends, raw ADS streams that read the exact
- * EDS of a sidecar in each network, and grpc-java's xDS client (proxyless, network-2) making real
+ * time, with real components: a real Cassandra, two in-process nodes of one Pekko cluster (member
+ * clusters and services sharded over both) whose config cluster and member clusters are fabric8
+ * mock API servers, real gRPC backends, raw ADS streams that read the exact
+ * EDS of a sidecar in each network (network-1's on node 2, network-2's on node 1), and grpc-java's xDS client (proxyless, network-2) making real
  * RPCs.
  *
  * <p>Cluster a is on network-1 with gateway Service at external IP {@value #GW_A}; clusters b and c
@@ -88,7 +89,12 @@ class MultiNetworkIT {
   static MockCluster cRotated;
   static Greeters greeters;
   static ControlPlaneNode node;
+  /** A second node of the same Pekko cluster: member clusters and services are sharded over both. */
+  static ControlPlaneNode node2;
+  /** To node 1: network-2's proxies. */
   static ManagedChannel adsChannel;
+  /** To node 2: network-1's proxies. */
+  static ManagedChannel adsChannel2;
   static ManagedChannel greeterChannel;
   static final HttpClient http = HttpClient.newHttpClient();
 
@@ -111,10 +117,19 @@ class MultiNetworkIT {
 
     Path meshFile = dir.resolve("mesh.yaml");
     Files.writeString(meshFile, "meshId: multi\nnetworks:\n  network-1: {}\n  network-2: {}\n");
-    node = InProcessNode.start(cassandra, config.writeKubeconfig(dir.resolve("config-kubeconfig")), 0, List.of(),
-        ConfigFactory.parseMap(Map.of("meshplane.cluster-id", "config-1", "meshplane.network", "network-1",
-            "meshplane.mesh-config.file", meshFile.toString())));
+    Path kubeconfig = config.writeKubeconfig(dir.resolve("config-kubeconfig"));
+    com.typesafe.config.Config overrides = ConfigFactory.parseMap(Map.of("meshplane.cluster-id", "config-1",
+        "meshplane.network", "network-1", "meshplane.mesh-config.file", meshFile.toString()));
+    int seedPort = Ports.free();
+    List<String> seeds = List.of("pekko://meshplane@127.0.0.1:" + seedPort);
+    node = InProcessNode.start(cassandra, kubeconfig, seedPort, seeds, overrides);
+    node2 = InProcessNode.start(cassandra, kubeconfig, 0, seeds, overrides);
+    Awaitility.await("2 members up").atMost(Duration.ofSeconds(60)).until(() ->
+        java.util.stream.StreamSupport.stream(org.apache.pekko.cluster.typed.Cluster.get(node.system()).state()
+            .getMembers().spliterator(), false)
+            .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count() == 2);
     adsChannel = ManagedChannelBuilder.forAddress("127.0.0.1", node.xdsPort()).usePlaintext().build();
+    adsChannel2 = ManagedChannelBuilder.forAddress("127.0.0.1", node2.xdsPort()).usePlaintext().build();
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), node.xdsPort(), "proxyless~10.2.0.9~client.default~default.svc",
         Map.of("NAMESPACE", "default", "CLUSTER_ID", "b", "NETWORK", "network-2", "PROXY_KIND", "proxyless"));
     greeterChannel = XdsClients.channel(GREETER + ":" + SERVICE_PORT);
@@ -133,15 +148,17 @@ class MultiNetworkIT {
     if (greeterChannel != null) {
       XdsClients.shutdown(greeterChannel);
     }
-    if (adsChannel != null) {
-      adsChannel.shutdownNow();
-      try {
-        adsChannel.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    for (ManagedChannel ch : new ManagedChannel[] {adsChannel, adsChannel2}) {
+      if (ch != null) {
+        ch.shutdownNow();
+        try {
+          ch.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
-    for (AutoCloseable closeable : new AutoCloseable[] {node, greeters, a, b, c, cRotated, config, cassandra}) {
+    for (AutoCloseable closeable : new AutoCloseable[] {node2, node, greeters, a, b, c, cRotated, config, cassandra}) {
       try {
         if (closeable != null) {
           closeable.close();
@@ -177,9 +194,9 @@ class MultiNetworkIT {
         .putFields("PROXY_KIND", Value.newBuilder().setStringValue("sidecar").build())).build();
   }
 
-  /** A sidecar's EDS stream for the greeter, subscribed. */
+  /** A sidecar's EDS stream for the greeter, subscribed; network-1's on node 2, network-2's on node 1. */
   static AdsClient<DiscoveryRequest, DiscoveryResponse> edsStream(Node proxy) {
-    AdsClient<DiscoveryRequest, DiscoveryResponse> s = AdsClient.sotw(adsChannel);
+    AdsClient<DiscoveryRequest, DiscoveryResponse> s = AdsClient.sotw(proxy == NET1 ? adsChannel2 : adsChannel);
     s.send(DiscoveryRequest.newBuilder().setNode(proxy).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
         .addResourceNames(EDS_NAME).build());
     return s;
