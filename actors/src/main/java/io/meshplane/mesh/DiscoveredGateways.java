@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The east-west gateways found at run time (gateway Services labelled with their network), by
@@ -50,7 +51,7 @@ public record DiscoveredGateways(Map<String, List<MeshConfig.Gateway>> byNetwork
     }
     Map<String, List<MeshConfig.Gateway>> next = new TreeMap<>(byNetwork);
     other.byNetwork.forEach((network, gateways) -> next.merge(network, gateways, (a, b) ->
-        java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList()));
+        Stream.concat(a.stream(), b.stream()).distinct().toList()));
     return new DiscoveredGateways(next);
   }
 

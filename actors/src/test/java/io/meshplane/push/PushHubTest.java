@@ -1,7 +1,9 @@
 package io.meshplane.push;
 
 import static io.meshplane.model.TestServices.service;
+import static io.meshplane.model.TestServices.share;
 import static io.meshplane.model.TestServices.spec;
+import static io.meshplane.model.TestServices.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
@@ -10,6 +12,8 @@ import io.meshplane.cluster.SingleNodeCluster;
 import io.meshplane.mesh.DiscoveredGateways;
 import io.meshplane.mesh.Mesh;
 import io.meshplane.mesh.MeshConfig;
+import io.meshplane.model.ServiceGateway;
+import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
 import io.meshplane.service.ServiceEntity;
@@ -23,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -531,10 +536,9 @@ class PushHubTest {
 
   private static ServiceState gatewayService(long version, String... addresses) {
     ServiceSpec spec = new ServiceSpec("eastwest", "istio-system",
-        List.of(new io.meshplane.model.ServicePort("tls", 15443, 15443, "TCP")), List.of(),
-        java.util.Optional.of(new io.meshplane.model.ServiceGateway("net-2", List.of(addresses), 15443)));
-    return io.meshplane.model.TestServices.state(spec.hostname(), version,
-        io.meshplane.model.TestServices.share("west", spec));
+        List.of(new ServicePort("tls", 15443, 15443, "TCP")), List.of(),
+        Optional.of(new ServiceGateway("net-2", List.of(addresses), 15443)));
+    return state(spec.hostname(), version, share("west", spec));
   }
 
   @Test

@@ -2,8 +2,10 @@ package io.meshplane.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -38,7 +40,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -118,16 +124,16 @@ class MultiNetworkIT {
     Path meshFile = dir.resolve("mesh.yaml");
     Files.writeString(meshFile, "meshId: multi\nnetworks:\n  network-1: {}\n  network-2: {}\n");
     Path kubeconfig = config.writeKubeconfig(dir.resolve("config-kubeconfig"));
-    com.typesafe.config.Config overrides = ConfigFactory.parseMap(Map.of("meshplane.cluster-id", "config-1",
+    Config overrides = ConfigFactory.parseMap(Map.of("meshplane.cluster-id", "config-1",
         "meshplane.network", "network-1", "meshplane.mesh-config.file", meshFile.toString()));
     int seedPort = Ports.free();
     List<String> seeds = List.of("pekko://meshplane@127.0.0.1:" + seedPort);
     node = InProcessNode.start(cassandra, kubeconfig, seedPort, seeds, overrides);
     node2 = InProcessNode.start(cassandra, kubeconfig, 0, seeds, overrides);
     Awaitility.await("2 members up").atMost(Duration.ofSeconds(60)).until(() ->
-        java.util.stream.StreamSupport.stream(org.apache.pekko.cluster.typed.Cluster.get(node.system()).state()
+        StreamSupport.stream(Cluster.get(node.system()).state()
             .getMembers().spliterator(), false)
-            .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up()).count() == 2);
+            .filter(m -> m.status() == MemberStatus.up()).count() == 2);
     adsChannel = ManagedChannelBuilder.forAddress("127.0.0.1", node.xdsPort()).usePlaintext().build();
     adsChannel2 = ManagedChannelBuilder.forAddress("127.0.0.1", node2.xdsPort()).usePlaintext().build();
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), node.xdsPort(), "proxyless~10.2.0.9~client.default~default.svc",
@@ -205,7 +211,7 @@ class MultiNetworkIT {
   /** Every lb endpoint of the greeter's assignment in a response, as "address:port weight". */
   static Set<String> view(DiscoveryResponse r) throws Exception {
     Set<String> out = new TreeSet<>();
-    for (com.google.protobuf.Any any : r.getResourcesList()) {
+    for (Any any : r.getResourcesList()) {
       ClusterLoadAssignment cla = any.unpack(ClusterLoadAssignment.class);
       if (cla.getClusterName().equals(EDS_NAME)) {
         cla.getEndpointsList().forEach(l -> l.getLbEndpointsList().forEach(e -> out.add(
@@ -276,7 +282,7 @@ class MultiNetworkIT {
             }
             return seen.equals(expected) && streak[0] >= 20;
           });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError("expected answers from " + expected + "; seen " + seen + ", and from others "
           + others, e);
     }
