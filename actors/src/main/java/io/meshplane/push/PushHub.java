@@ -44,6 +44,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * connection is sent all the views it holds, so that it re-evaluates visibility and its EDS view
  * and pushes what changed for it (services that became visible or invisible included).
  *
+ * <p>The discovered gateways are those the hub derives itself from the gateway Services among the
+ * services it holds ({@link GatewayServices}: every node holds every service, so every node
+ * derives the same gateways, whichever node watches the member cluster), plus any sent with
+ * {@link GatewaysChanged} or {@link MeshChanged}. A gateway Service that comes, goes or changes
+ * address is a mesh change like any other.
+ *
  * <p>Confined to its actor. Connections register with {@link Watch} and are watched for death.
  */
 public final class PushHub extends AbstractBehavior<PushHub.Command> {
@@ -96,7 +102,10 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
     }
   }
 
-  /** The discovered gateways are now these (the gateway Service watch); the mesh config stays. */
+  /**
+   * Gateways known from elsewhere than the gateway Services the hub derives its own from are now
+   * these; the mesh config and the derived gateways stay.
+   */
   public record GatewaysChanged(DiscoveredGateways gateways) implements Command {
     public GatewaysChanged {
       requireNonNull(gateways, "gateways");
@@ -145,6 +154,10 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   private final Clock clock;
   private final ClusterSharding sharding;
   private Mesh mesh;
+  private MeshConfig config;
+  /** Gateways sent with {@link GatewaysChanged} or {@link MeshChanged}, not derived. */
+  private DiscoveredGateways announced;
+  private final GatewayServices gatewayServices;
 
   private final Map<String, ServiceView> views = new HashMap<>();
   private final Set<String> fetching = new HashSet<>();
@@ -163,6 +176,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
       Mesh mesh, XdsMetrics metrics, Clock clock) {
     super(ctx);
     this.mesh = mesh;
+    this.config = mesh.config();
+    this.announced = mesh.discovered();
+    this.gatewayServices = new GatewayServices(warning -> ctx.getLog().warn("{}", warning));
     this.timers = timers;
     this.settings = settings;
     this.memberClusters = memberClusters;
@@ -188,9 +204,9 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
         })
         .onMessage(Flush.class, f -> flush())
         .onMessage(Refresh.class, r -> refresh())
-        .onMessage(MeshChanged.class, m -> changeMesh(Mesh.of(m.config(), m.gateways())))
-        .onMessage(MeshConfigChanged.class, m -> changeMesh(Mesh.of(m.config(), mesh.discovered())))
-        .onMessage(GatewaysChanged.class, m -> changeMesh(Mesh.of(mesh.config(), m.gateways())))
+        .onMessage(MeshChanged.class, m -> remesh(m.config(), m.gateways()))
+        .onMessage(MeshConfigChanged.class, m -> remesh(m.config(), announced))
+        .onMessage(GatewaysChanged.class, m -> remesh(config, m.gateways()))
         .onMessage(GetServices.class, this::onGetServices)
         .build();
   }
@@ -370,7 +386,20 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
       return false;
     }
     views.put(state.hostname(), ServiceView.of(state, mesh));
+    if (gatewayServices.update(state, config)) {
+      remesh(config, announced);
+    }
     return true;
+  }
+
+  /** Applies a mesh config and announced gateways, merged with the gateways derived from services. */
+  private Behavior<Command> remesh(MeshConfig nextConfig, DiscoveredGateways nextAnnounced) {
+    if (!nextConfig.equals(config)) {
+      gatewayServices.configChanged(nextConfig);
+    }
+    config = nextConfig;
+    announced = nextAnnounced;
+    return changeMesh(Mesh.of(nextConfig, nextAnnounced.plus(gatewayServices.gateways())));
   }
 
   private Behavior<Command> onChanged(Changed c) {

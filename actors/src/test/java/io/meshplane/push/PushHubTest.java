@@ -1,7 +1,9 @@
 package io.meshplane.push;
 
 import static io.meshplane.model.TestServices.service;
+import static io.meshplane.model.TestServices.share;
 import static io.meshplane.model.TestServices.spec;
+import static io.meshplane.model.TestServices.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
@@ -10,6 +12,8 @@ import io.meshplane.cluster.SingleNodeCluster;
 import io.meshplane.mesh.DiscoveredGateways;
 import io.meshplane.mesh.Mesh;
 import io.meshplane.mesh.MeshConfig;
+import io.meshplane.model.ServiceGateway;
+import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
 import io.meshplane.service.ServiceEntity;
@@ -23,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -525,5 +530,49 @@ class PushHubTest {
         .isEqualTo(Mesh.of(MeshConfig.DEFAULT, gateways));
     hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
     assertThat(next(conn).services().get(GREETER.hostname()).mesh()).isEqualTo(Mesh.of(SPLIT_CONFIG, gateways));
+  }
+
+  // ---- gateways derived from gateway Services ------------------------------------------------
+
+  private static ServiceState gatewayService(long version, String... addresses) {
+    ServiceSpec spec = new ServiceSpec("eastwest", "istio-system",
+        List.of(new ServicePort("tls", 15443, 15443, "TCP")), List.of(),
+        Optional.of(new ServiceGateway("net-2", List.of(addresses), 15443)));
+    return state(spec.hostname(), version, share("west", spec));
+  }
+
+  @Test
+  void a_gateway_service_change_is_a_mesh_change_for_every_connection() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+    next(conn);
+
+    publish(gatewayService(1, "192.0.2.2"));
+
+    XdsConnection.ServicesUpdated update = next(conn);
+    assertThat(update.trigger()).isEqualTo("mesh-change");
+    assertThat(update.services().get(GREETER.hostname()).mesh().networks().gateways("net-2"))
+        .containsExactly(new MeshConfig.Gateway("192.0.2.2", 15443));
+
+    publish(gatewayService(2));
+
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh().networks().gateways("net-2")).isEmpty();
+  }
+
+  @Test
+  void derived_gateways_are_merged_with_announced_ones_and_survive_a_config_change() {
+    TestProbe<XdsConnection.Command> conn = connection();
+    watchKnown(conn, service(GREETER, 1, "10.0.0.1"));
+    publish(gatewayService(1, "192.0.2.2"));
+    next(conn);
+    hub.tell(new PushHub.GatewaysChanged(new DiscoveredGateways(
+        Map.of("net-2", List.of(new MeshConfig.Gateway("192.0.2.9", 15443))))));
+    next(conn);
+
+    hub.tell(new PushHub.MeshConfigChanged(SPLIT_CONFIG));
+
+    assertThat(next(conn).services().get(GREETER.hostname()).mesh().networks().gateways("net-2")).containsExactly(
+        new MeshConfig.Gateway("192.0.2.2", 15443), new MeshConfig.Gateway("192.0.2.9", 15443));
   }
 }

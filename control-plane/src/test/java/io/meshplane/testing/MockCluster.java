@@ -94,6 +94,29 @@ public final class MockCluster implements AutoCloseable {
         .createOr(r -> r.update());
   }
 
+  /**
+   * Creates or replaces an east-west gateway Service of {@code network} (labelled
+   * topology.istio.io/network) with a port named tls, reached at {@code loadBalancerIps} (in its
+   * status) or else at {@code externalIps}.
+   */
+  public void gatewayService(String namespace, String name, String network, int port, List<String> loadBalancerIps,
+      List<String> externalIps) {
+    io.fabric8.kubernetes.api.model.Service svc = new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace)
+        .addToLabels("topology.istio.io/network", network).endMetadata()
+        .withNewSpec().withType("LoadBalancer").withExternalIPs(externalIps)
+        .addNewPort().withName("status-port").withPort(15021).withProtocol("TCP").endPort()
+        .addNewPort().withName("tls").withPort(port).withProtocol("TCP").endPort().endSpec()
+        .withNewStatus().withNewLoadBalancer().withIngress(loadBalancerIps.stream()
+            .map(ip -> new io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder().withIp(ip).build()).toList())
+        .endLoadBalancer().endStatus()
+        .build();
+    client.services().inNamespace(namespace).resource(svc).createOr(r -> r.update());
+    if (!loadBalancerIps.isEmpty()) {
+      client.services().inNamespace(namespace).resource(svc).updateStatus();
+    }
+  }
+
   public void deleteService(String namespace, String name) {
     client.services().inNamespace(namespace).withName(name).delete();
   }

@@ -43,6 +43,38 @@ public final class XdsClients {
     System.setProperty("io.grpc.xds.bootstrap", file.toString());
   }
 
+  /**
+   * Writes a bootstrap for a client with this node metadata (NAMESPACE, CLUSTER_ID, NETWORK,
+   * PROXY_KIND...) and installs it.
+   */
+  public static void bootstrap(Path file, int xdsPort, String nodeId, java.util.Map<String, String> metadata) {
+    StringBuilder md = new StringBuilder();
+    metadata.forEach((k, v) -> md.append(md.length() == 0 ? "" : ", ").append('"').append(k).append("\": \"")
+        .append(v).append('"'));
+    String json = """
+        {
+          "xds_servers": [{
+            "server_uri": "127.0.0.1:%d",
+            "channel_creds": [{"type": "insecure"}],
+            "server_features": ["xds_v3"]
+          }],
+          "node": {
+            "id": "%s",
+            "cluster": "test",
+            "locality": {"region": "local", "zone": "local-a"},
+            "metadata": {%s}
+          }
+        }
+        """.formatted(xdsPort, nodeId, md);
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.setProperty("io.grpc.xds.bootstrap", file.toString());
+  }
+
   /** A channel to {@code xds:///<target>}. */
   public static ManagedChannel channel(String target) {
     return Grpc.newChannelBuilder("xds:///" + target, InsecureChannelCredentials.create()).build();

@@ -4,6 +4,7 @@ import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.EndpointPort;
 import io.meshplane.model.Locality;
+import io.meshplane.model.ServiceGateway;
 import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
@@ -88,17 +89,26 @@ public final class ModelProtos {
   }
 
   static io.meshplane.proto.v1.ServiceSpec toProto(ServiceSpec spec) {
-    return io.meshplane.proto.v1.ServiceSpec.newBuilder()
+    io.meshplane.proto.v1.ServiceSpec.Builder b = io.meshplane.proto.v1.ServiceSpec.newBuilder()
         .setName(spec.name())
         .setNamespace(spec.namespace())
         .addAllPorts(spec.ports().stream().map(ModelProtos::toProto).toList())
-        .addAllExportTo(spec.exportTo())
-        .build();
+        .addAllExportTo(spec.exportTo());
+    spec.gateway().ifPresent(g -> b.setGateway(io.meshplane.proto.v1.ServiceGateway.newBuilder()
+        .setNetwork(g.network())
+        .addAllAddresses(g.addresses())
+        .setPort(g.port())));
+    return b.build();
   }
 
+  /** A spec written before gateways were recorded reads as a spec without a gateway. */
   static ServiceSpec fromProto(io.meshplane.proto.v1.ServiceSpec proto) {
+    Optional<ServiceGateway> gateway = proto.hasGateway()
+        ? Optional.of(new ServiceGateway(proto.getGateway().getNetwork(), proto.getGateway().getAddressesList(),
+            proto.getGateway().getPort()))
+        : Optional.empty();
     return new ServiceSpec(proto.getName(), proto.getNamespace(),
-        proto.getPortsList().stream().map(ModelProtos::fromProto).toList(), proto.getExportToList());
+        proto.getPortsList().stream().map(ModelProtos::fromProto).toList(), proto.getExportToList(), gateway);
   }
 
   static io.meshplane.proto.v1.ServicePort toProto(ServicePort port) {

@@ -9,6 +9,7 @@ import io.meshplane.model.Endpoint;
 import io.meshplane.model.EndpointPort;
 import io.meshplane.model.Locality;
 import io.meshplane.model.ServicePort;
+import io.meshplane.model.ServiceGateway;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
 import io.meshplane.proto.v1.ServiceSnapshot;
@@ -66,6 +67,32 @@ class MeshplaneEventSerializerTest {
     for (Object event : events) {
       assertThat(roundTrip(event)).isEqualTo(event);
     }
+  }
+
+  static ServiceSpec gatewaySpec() {
+    return new ServiceSpec("eastwest", "istio-system", List.of(new ServicePort("tls", 15443, 15443, "TCP")),
+        List.of(), Optional.of(new ServiceGateway("network-2", List.of("192.0.2.10", "gw.example.com"), 15443)));
+  }
+
+  @Test
+  void a_gateway_spec_survives_a_round_trip_in_events_snapshots_and_cross_node_changes() throws Exception {
+    ServiceEntity.SpecSet event = new ServiceEntity.SpecSet("west", gatewaySpec());
+    assertThat(roundTrip(event)).isEqualTo(event);
+    ServiceState state = new ServiceState("eastwest.istio-system.svc.cluster.local", 3,
+        Map.of("west", new ClusterShare("west", Optional.of(gatewaySpec()), List.of())));
+    assertThat(roundTrip(state)).isEqualTo(state);
+    MeshplaneMessageSerializer messages = new MeshplaneMessageSerializer(null);
+    ServiceEntity.ServiceChanged change = new ServiceEntity.ServiceChanged(state, 1234L);
+    assertThat(messages.fromBinary(messages.toBinary(change), messages.manifest(change))).isEqualTo(change);
+  }
+
+  @Test
+  void a_spec_written_before_gateways_reads_as_no_gateway() throws Exception {
+    byte[] old = io.meshplane.proto.v1.ServiceSpecSet.newBuilder().setClusterId("east")
+        .setSpec(io.meshplane.proto.v1.ServiceSpec.newBuilder().setName("reviews").setNamespace("bookinfo"))
+        .build().toByteArray();
+    ServiceEntity.SpecSet back = (ServiceEntity.SpecSet) serializer.fromBinary(old, "SS");
+    assertThat(back.spec().gateway()).isEmpty();
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.InvalidInputException;
+import io.meshplane.model.ServiceGateway;
 import io.meshplane.model.ServiceSpec;
 import java.util.Collection;
 import java.util.List;
@@ -98,8 +99,10 @@ public final class KubeTranslator {
   }
 
   /**
-   * The spec of a Service; empty for an ExternalName Service (not supported yet) and for a
-   * malformed one (reported once).
+   * The spec of a Service, with its gateway when it is labelled as an east-west gateway; empty
+   * for an ExternalName Service (not supported yet) and for a malformed one (reported once). A
+   * malformed gateway label or gateway without a port is reported once and leaves a spec without
+   * a gateway.
    */
   public Optional<ServiceSpec> serviceSpec(Service service) {
     if (isExternalName(service)) {
@@ -107,11 +110,21 @@ public final class KubeTranslator {
           service.getMetadata().getNamespace(), service.getMetadata().getName());
       return Optional.empty();
     }
+    ServiceSpec spec;
     try {
-      return Optional.of(ServiceSpecs.parse(service));
+      spec = ServiceSpecs.parse(service);
     } catch (InvalidInputException e) {
       badInput.skipped(service, "Service", e.getMessage());
       return Optional.empty();
+    }
+    try {
+      Optional<ServiceGateway> gateway = GatewaySpecs.parse(service);
+      return Optional.of(gateway.isEmpty() ? spec
+          : new ServiceSpec(spec.name(), spec.namespace(), spec.ports(), spec.exportTo(), gateway));
+    } catch (InvalidInputException e) {
+      // A bad gateway label costs the gateway, never the service itself.
+      badInput.skipped(service, "Service", e.getMessage());
+      return Optional.of(spec);
     }
   }
 

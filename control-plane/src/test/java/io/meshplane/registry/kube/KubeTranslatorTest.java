@@ -162,6 +162,21 @@ class KubeTranslatorTest {
     assertThat(warnings).hasSize(1);
   }
 
+  @Test
+  void a_malformed_export_to_is_warned_once_and_the_last_good_visibility_stays() {
+    var good = withExportTo(service("shop", "cart", port("http", 80, 8080, null)), ".");
+    var bad = withVersion(withExportTo(service("shop", "cart", port("http", 80, 8080, null)), "., Not_A_Namespace"),
+        "2");
+    ServiceSpec goodSpec = translator.share("shop", "cart", good, List.of(), KubeLookup.EMPTY).spec().orElseThrow();
+
+    // A typo must not widen a private service to the mesh default, nor drop it.
+    assertThat(translator.share("shop", "cart", bad, List.of(), KubeLookup.EMPTY).spec()).contains(goodSpec);
+    assertThat(translator.share("shop", "cart", bad, List.of(), KubeLookup.EMPTY).spec()).contains(goodSpec);
+    assertThat(goodSpec.exportTo()).containsExactly(".");
+    assertThat(warnings).singleElement().asString()
+        .contains("Service shop/cart", KubeTranslator.EXPORT_TO_ANNOTATION, "'Not_A_Namespace'", "expected");
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       // ready condition | expected
