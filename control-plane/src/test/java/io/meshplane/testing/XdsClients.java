@@ -19,28 +19,11 @@ public final class XdsClients {
 
   /** Writes a bootstrap for a proxyless client of namespace {@code namespace} and installs it. */
   public static void bootstrap(Path file, int xdsPort, String nodeId, String namespace) {
-    String json = """
-        {
-          "xds_servers": [{
-            "server_uri": "127.0.0.1:%d",
-            "channel_creds": [{"type": "insecure"}],
-            "server_features": ["xds_v3"]
-          }],
-          "node": {
-            "id": "%s",
-            "cluster": "test",
-            "locality": {"region": "local", "zone": "local-a"},
-            "metadata": {"NAMESPACE": "%s", "CLUSTER_ID": "cluster-1", "PROXY_KIND": "proxyless"}
-          }
-        }
-        """.formatted(xdsPort, nodeId, namespace);
-    try {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, json);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    System.setProperty("io.grpc.xds.bootstrap", file.toString());
+    java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
+    metadata.put("NAMESPACE", namespace);
+    metadata.put("CLUSTER_ID", "cluster-1");
+    metadata.put("PROXY_KIND", "proxyless");
+    bootstrap(file, xdsPort, nodeId, metadata);
   }
 
   /**
