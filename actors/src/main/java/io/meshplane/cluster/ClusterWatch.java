@@ -9,6 +9,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +77,13 @@ public final class ClusterWatch {
    * new home.
    */
   static final Duration RESEND_AFTER_REMOVAL = Duration.ofMillis(300);
+  /**
+   * At most this many writes in flight per member cluster; the others wait their turn, in the
+   * order they became due. A first listing of thousands of services otherwise sent thousands of
+   * writes at once, each starting a Service entity's recovery: they queued up in Cassandra past
+   * the ask timeout, and the retries kept it so.
+   */
+  static final int MAX_WRITES_IN_FLIGHT = 32;
 
   private ClusterWatch() {}
 
@@ -216,6 +225,8 @@ public final class ClusterWatch {
     private final Map<String, ClusterShare> acked = new HashMap<>();
     /** Services with a write awaiting its answer, with that write's attempt number. */
     private final Map<String, Long> inFlight = new HashMap<>();
+    /** Services due a write while {@link #MAX_WRITES_IN_FLIGHT} are in flight, oldest first. */
+    private final Set<String> waiting = new LinkedHashSet<>();
     private long attempts;
     private final Set<String> reportedThisRun = new HashSet<>();
     private boolean connected;
@@ -346,6 +357,7 @@ public final class ClusterWatch {
           .onCommand(MemberRemoved.class, this::onMemberRemoved)
           .onCommand(ResendInFlight.class, (s, c) -> {
             Set.copyOf(inFlight.keySet()).forEach(this::resend);
+            sendWaiting();
             return Effect().none();
           })
           .build();
@@ -431,8 +443,29 @@ public final class ClusterWatch {
     }
 
     private void send(String hostname) {
-      if (!inFlight.containsKey(hostname)) {
-        resend(hostname);
+      if (inFlight.containsKey(hostname)) {
+        return;
+      }
+      ClusterShare share = desired.get(hostname);
+      if (share == null || share.equals(acked.get(hostname))) {
+        return;
+      }
+      if (inFlight.size() >= MAX_WRITES_IN_FLIGHT) {
+        waiting.add(hostname);
+        return;
+      }
+      resend(hostname);
+    }
+
+    /** Sends the writes waiting for a free slot, as far as there are slots. */
+    private void sendWaiting() {
+      Iterator<String> it = waiting.iterator();
+      while (it.hasNext() && inFlight.size() < MAX_WRITES_IN_FLIGHT) {
+        String hostname = it.next();
+        it.remove();
+        if (!inFlight.containsKey(hostname)) {
+          resend(hostname);
+        }
       }
     }
 
@@ -452,9 +485,16 @@ public final class ClusterWatch {
               : new ShareFailed(hostname, String.valueOf(error.getMessage()), attempt));
     }
 
-    /** Whether {@code attempt} is the latest write of {@code hostname}; forgets it if so. */
+    /**
+     * Whether {@code attempt} is the latest write of {@code hostname}; forgets it if so, and gives
+     * its slot to a waiting write.
+     */
     private boolean latest(String hostname, long attempt) {
-      return inFlight.remove(hostname, attempt);
+      if (!inFlight.remove(hostname, attempt)) {
+        return false;
+      }
+      sendWaiting();
+      return true;
     }
 
     private Effect<Event, State> onMemberRemoved(State state, MemberRemoved cmd) {

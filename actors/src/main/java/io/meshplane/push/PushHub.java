@@ -12,6 +12,8 @@ import io.meshplane.xds.XdsConnection;
 import io.meshplane.xds.XdsMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -59,7 +61,30 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
    * the member clusters' catalogs are read again and every known service is re-fetched.
    */
   public record Settings(Duration quietWindow, Duration maxDelay, Duration fetchTimeout, Duration firstRefresh,
-      Duration refresh) {
+      Duration refresh, int maxFetchesInFlight) {
+    /**
+     * At most this many entity reads in flight per hub. Unbounded, a node that learns 2,000
+     * services at once (start, a catalog, a refresh) sent 2,000 asks together: the entities'
+     * recoveries queued up in Cassandra past the fetch timeout, and the retries kept it so.
+     */
+    public static final int MAX_FETCHES_IN_FLIGHT = 32;
+
+    public Settings {
+      requireNonNull(quietWindow, "quietWindow");
+      requireNonNull(maxDelay, "maxDelay");
+      requireNonNull(fetchTimeout, "fetchTimeout");
+      requireNonNull(firstRefresh, "firstRefresh");
+      requireNonNull(refresh, "refresh");
+      if (maxFetchesInFlight < 1) {
+        throw new IllegalArgumentException("maxFetchesInFlight must be at least 1, got " + maxFetchesInFlight);
+      }
+    }
+
+    public Settings(Duration quietWindow, Duration maxDelay, Duration fetchTimeout, Duration firstRefresh,
+        Duration refresh) {
+      this(quietWindow, maxDelay, fetchTimeout, firstRefresh, refresh, MAX_FETCHES_IN_FLIGHT);
+    }
+
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5),
           Duration.ofSeconds(5), Duration.ofSeconds(30));
@@ -160,7 +185,13 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
   private final GatewayServices gatewayServices;
 
   private final Map<String, ServiceView> views = new HashMap<>();
+  /** Services queued or being read: each at most once. */
   private final Set<String> fetching = new HashSet<>();
+  /** Reads waiting for a slot: those a connection or the catalog waits for before the refresh's. */
+  private final Deque<String> urgentFetches = new ArrayDeque<>();
+  private final Deque<String> repairFetches = new ArrayDeque<>();
+  private final Map<String, Boolean> repairing = new HashMap<>();
+  private int fetchesInFlight;
   private final Map<ActorRef<XdsConnection.Command>, Watch> watches = new HashMap<>();
   private final Map<String, Set<ActorRef<XdsConnection.Command>>> watchersByHost = new HashMap<>();
   private final Set<ActorRef<XdsConnection.Command>> watchingAll = new HashSet<>();
@@ -261,6 +292,23 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
     if (!fetching.add(host)) {
       return;
     }
+    repairing.put(host, repair);
+    (repair ? repairFetches : urgentFetches).add(host);
+    startFetches();
+  }
+
+  private void startFetches() {
+    while (fetchesInFlight < settings.maxFetchesInFlight()) {
+      String host = urgentFetches.isEmpty() ? repairFetches.poll() : urgentFetches.poll();
+      if (host == null) {
+        return;
+      }
+      fetchesInFlight++;
+      read(host, repairing.remove(host));
+    }
+  }
+
+  private void read(String host, boolean repair) {
     getContext().ask(ServiceState.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, host),
         settings.fetchTimeout(), ServiceEntity.Get::new,
         (state, error) -> new Fetched(host, state, error == null ? null : String.valueOf(error.getMessage()),
@@ -356,6 +404,8 @@ public final class PushHub extends AbstractBehavior<PushHub.Command> {
 
   private Behavior<Command> onFetched(Fetched f) {
     fetching.remove(f.hostname());
+    fetchesInFlight--;
+    startFetches();
     if (f.repair()) {
       return onRepairFetched(f);
     }

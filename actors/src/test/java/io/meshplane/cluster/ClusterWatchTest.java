@@ -16,9 +16,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -278,6 +281,38 @@ class ClusterWatchTest {
     assertThat(second.share()).isEqualTo(greeterShare("10.0.0.2"));
     second.ack();
     writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+  }
+
+  @Test
+  void no_more_writes_than_the_limit_are_in_flight_and_each_answer_lets_the_next_one_go() throws Exception {
+    MemberRegistry.Listener registry = nextRegistry();
+    int services = ClusterWatch.MAX_WRITES_IN_FLIGHT + 3;
+    for (int i = 0; i < services; i++) {
+      ServiceSpec spec = spec("svc-" + i, "default");
+      registry.shareChanged(spec.hostname(), share(clusterId, spec, endpoint(clusterId, "10.0.0." + i, 9000)));
+    }
+
+    List<Write> inFlight = new ArrayList<>(
+        writes.receiveSeveralMessages(ClusterWatch.MAX_WRITES_IN_FLIGHT, WRITE_TIMEOUT));
+    writes.expectNoMessage(Duration.ofMillis(300));
+    assertThat(status().pending()).isEqualTo(services);
+
+    Set<String> written = new HashSet<>();
+    inFlight.get(0).ack();
+    Write next = nextWrite();
+    writes.expectNoMessage(Duration.ofMillis(200));
+    inFlight.add(next);
+    for (int i = 1; i < inFlight.size(); i++) {
+      inFlight.get(i).ack();
+    }
+    for (Write w : writes.receiveSeveralMessages(2, WRITE_TIMEOUT)) {
+      inFlight.add(w);
+      w.ack();
+    }
+    inFlight.forEach(w -> written.add(w.hostname()));
+    assertThat(written).as("every service written exactly once").hasSize(services);
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
+    writes.expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -250,6 +251,41 @@ class PushHubTest {
     XdsConnection.ServicesUpdated update = next(conn);
     assertThat(versionOf(update, CATALOG)).isEqualTo(3);
     gets.expectMessage(CATALOG.hostname());
+  }
+
+  @Test
+  void no_more_reads_than_the_limit_are_in_flight_and_every_service_is_read_in_the_end() {
+    PushHub.Settings twoAtATime = new PushHub.Settings(SETTINGS.quietWindow(), SETTINGS.maxDelay(),
+        SETTINGS.fetchTimeout(), SETTINGS.firstRefresh(), SETTINGS.refresh(), 2);
+    testKit.stop(hub);
+    startHub(Set.of(), twoAtATime);
+    List<ServiceSpec> specs = List.of(GREETER, BILLING, CATALOG, spec("ledger", "shop"));
+    for (ServiceSpec spec : specs) {
+      entityStates.put(spec.hostname(), service(spec, 1, "10.0.0.1"));
+      // Each entity's first read goes unanswered, as if its node were slow to recover it.
+      ignoreNextGet.add(spec.hostname());
+    }
+    TestProbe<XdsConnection.Command> conn = connection();
+
+    watch(conn.ref(), specs.stream().map(ServiceSpec::hostname).toArray(String[]::new));
+
+    Set<String> first = Set.of(gets.receiveMessage(), gets.receiveMessage());
+    gets.expectNoMessage(Duration.ofMillis(300));
+
+    time.timePasses(SETTINGS.fetchTimeout());
+    Set<String> second = Set.of(gets.receiveMessage(), gets.receiveMessage());
+    assertThat(second).as("the slots freed by two timeouts go to the two services not read yet")
+        .doesNotContainAnyElementsOf(first);
+    gets.expectNoMessage(Duration.ofMillis(300));
+
+    advanceUntil("every service is read again and answered",
+        () -> specs.stream().allMatch(s -> answeredGets.getOrDefault(s.hostname(), 0) >= 1));
+    Set<String> received = new HashSet<>();
+    for (int i = 0; i < specs.size(); i++) {
+      received.addAll(next(conn).services().keySet());
+    }
+    assertThat(received).containsExactlyInAnyOrderElementsOf(
+        specs.stream().map(ServiceSpec::hostname).toList());
   }
 
   @Test
