@@ -7,6 +7,7 @@ import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -84,6 +86,23 @@ public final class ClusterWatch {
    * the ask timeout, and the retries kept it so.
    */
   static final int MAX_WRITES_IN_FLIGHT = 32;
+  /**
+   * A replica is acknowledged once the other region's Service entity holds it: a Cassandra write
+   * there, plus the cross-region round trip.
+   */
+  static final Duration REPLICATE_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * The watching region tells the others, this often and whenever they catch up, which services
+   * the cluster contributes to, so that a share a region wrote while it watched during a
+   * partition does not outlive the service.
+   */
+  static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(30);
+  /**
+   * A region takes a watch over only once its home region has been unavailable this long: a
+   * region starting sees the others' members only after a few gossip rounds, and should not take
+   * every foreign cluster over meanwhile. Cross-region failure detection comes first.
+   */
+  static final Duration TAKEOVER_DELAY = Duration.ofSeconds(3);
 
   private ClusterWatch() {}
 
@@ -118,7 +137,17 @@ public final class ClusterWatch {
    * is unreachable, the cluster's endpoints served are those known at that time.
    */
   public record Status(String clusterId, boolean connected, String detail, boolean synced,
-      int services, int pending, long sinceMillis) {}
+      int services, int pending, long sinceMillis, String watcher) {
+    public Status {
+      requireNonNull(watcher, "watcher");
+    }
+
+    /** A status of a single-region control plane, whose region watches every cluster. */
+    public Status(String clusterId, boolean connected, String detail, boolean synced, int services, int pending,
+        long sinceMillis) {
+      this(clusterId, connected, detail, synced, services, pending, sinceMillis, Regions.DEFAULT);
+    }
+  }
 
   record ShareReported(String hostname, ClusterShare share) implements Command {}
 
@@ -126,12 +155,52 @@ public final class ClusterWatch {
 
   record ConnectivityReported(boolean connected, String detail) implements Command {}
 
-  /** {@code attempt} tells the answer to the latest write of a service from an older one. */
-  record ShareApplied(String hostname, ClusterShare share, long attempt) implements Command {}
+  /**
+   * From the region that watches the cluster to another region's watch of it: this region's
+   * share of {@code hostname} is now {@code share}. Acknowledged once this region's Service
+   * entity holds it (or a newer one); refused while this region watches the cluster itself.
+   */
+  public record Replicate(String hostname, ClusterShare share, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
+    public Replicate {
+      requireNonNull(hostname, "hostname");
+      requireNonNull(share, "share");
+      requireNonNull(replyTo, "replyTo");
+    }
+  }
 
-  record ShareFailed(String hostname, String reason, long attempt) implements Command {}
+  /**
+   * From the region that watches the cluster, once another region's watch has acknowledged every
+   * share: the cluster contributes to these services only; any other service this region still
+   * holds a share of (written while this region watched, during a partition) loses it.
+   */
+  public record Reconcile(Set<String> hostnames, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public Reconcile {
+      hostnames = Set.copyOf(hostnames);
+      requireNonNull(replyTo, "replyTo");
+    }
+  }
 
-  enum RetryPending implements Command { INSTANCE }
+  /**
+   * {@code target} is where the write went: {@link #LOCAL} for this region's Service entity, else
+   * the region replicated to; {@code attempt} tells the answer to the latest write of a service
+   * from an older one.
+   */
+  record ShareApplied(String target, String hostname, ClusterShare share, long attempt) implements Command {}
+
+  record ShareFailed(String target, String hostname, String reason, long attempt) implements Command {}
+
+  record RetryPending(String target) implements Command {}
+
+  record Reconciled(String region, String error) implements Command {}
+
+  enum ReconcileTick implements Command { INSTANCE }
+
+  /** The cluster's membership or a data center's reachability changed: re-decide who watches. */
+  enum RegionsChanged implements Command { INSTANCE }
+
+  /** The target of writes to this region's Service entities. */
+  static final String LOCAL = "";
 
   record MemberRemoved(String address) implements Command {}
 
@@ -195,11 +264,33 @@ public final class ClusterWatch {
 
   /** As {@link #init(ActorSystem, MemberRegistry.Factory)}, with the clock of status times. */
   public static void init(ActorSystem<?> system, MemberRegistry.Factory registries, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-            ctx -> create(ctx.getEntityId(), registries,
-                PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId()), clock))
+    init(system, registries, Regions.single(Cluster.get(system).selfMember().dataCenter()), clock);
+  }
+
+  /**
+   * As {@link #init(ActorSystem, MemberRegistry.Factory, Clock)}, in one of several regions: this
+   * region's watches run here, and the other regions' are reached through sharding proxies.
+   */
+  public static void init(ActorSystem<?> system, MemberRegistry.Factory registries, Regions regions, Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(ENTITY_KEY,
+            ctx -> create(ctx.getEntityId(), registries, persistenceId(ctx.getEntityId(), regions.self()), regions,
+                clock))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
         .withAllocationStrategy(new AwayFromOldestAllocation(Cluster.get(system))));
+    for (String other : regions.others()) {
+      sharding.init(Entity.of(ENTITY_KEY, ctx -> Behaviors.<Command>empty()).withDataCenter(other));
+    }
+  }
+
+  /**
+   * The journal of a watch in {@code region}: each region keeps its own (a single-region control
+   * plane the id it always had).
+   */
+  public static PersistenceId persistenceId(String clusterId, String region) {
+    return Regions.DEFAULT.equals(region)
+        ? PersistenceId.of(ENTITY_KEY.name(), clusterId)
+        : PersistenceId.of(ENTITY_KEY.name() + "-" + region, clusterId);
   }
 
   public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
@@ -209,8 +300,14 @@ public final class ClusterWatch {
 
   public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
       PersistenceId persistenceId, Clock clock) {
+    return Behaviors.setup(ctx -> create(clusterId, registries, persistenceId,
+        Regions.single(Cluster.get(ctx.getSystem()).selfMember().dataCenter()), clock));
+  }
+
+  public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,
+      PersistenceId persistenceId, Regions regions, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Watch(ctx, timers, clusterId, registries, persistenceId, clock)));
+        new Watch(ctx, timers, clusterId, registries, persistenceId, regions, clock)));
   }
 
   private static final class Watch extends EventSourcedBehavior<Command, Event, State> {
@@ -218,25 +315,34 @@ public final class ClusterWatch {
     private final TimerScheduler<Command> timers;
     private final String clusterId;
     private final MemberRegistry.Factory registries;
+    private final Regions regions;
     private final ClusterSharding sharding;
+    private final Cluster cluster;
     private final Clock clock;
     private MemberRegistry registry;
+    /** The share each service should have, from the registry (watching) or the stream (replica). */
     private final Map<String, ClusterShare> desired = new HashMap<>();
-    private final Map<String, ClusterShare> acked = new HashMap<>();
-    /** Services with a write awaiting its answer, with that write's attempt number. */
-    private final Map<String, Long> inFlight = new HashMap<>();
-    /** Services due a write while {@link #MAX_WRITES_IN_FLIGHT} are in flight, oldest first. */
-    private final Set<String> waiting = new LinkedHashSet<>();
+    /** Writes to this region's Service entities. */
+    private final Writer local = new Writer(LOCAL);
+    /** Replication to the other regions' watches, while this region watches the cluster. */
+    private final Map<String, Writer> replicas = new HashMap<>();
+    /** Replicate requests answered once this region's Service entity holds their share. */
+    private final Map<String, List<ActorRef<StatusReply<Done>>>> replicateWaiters = new HashMap<>();
+    /** Regions owed a {@link Reconcile} once every share they were sent is acknowledged. */
+    private final Set<String> reconcileDue = new HashSet<>();
     private long attempts;
     private final Set<String> reportedThisRun = new HashSet<>();
+    /** The region that watches the cluster, as this node sees it. */
+    private String watcher;
+    /** When this region first found it should take the watch over (0: it should not). */
+    private long takeoverDueSince;
     private boolean connected;
     private String detail = "not started";
     private boolean synced;
     private long sinceMillis;
-    private int consecutiveFailures;
 
     Watch(ActorContext<Command> ctx, TimerScheduler<Command> timers, String clusterId,
-        MemberRegistry.Factory registries, PersistenceId persistenceId, Clock clock) {
+        MemberRegistry.Factory registries, PersistenceId persistenceId, Regions regions, Clock clock) {
       super(persistenceId);
       this.clock = requireNonNull(clock);
       this.sinceMillis = clock.millis();
@@ -244,11 +350,23 @@ public final class ClusterWatch {
       this.timers = timers;
       this.clusterId = requireNonNull(clusterId);
       this.registries = registries;
+      this.regions = requireNonNull(regions);
       this.sharding = ClusterSharding.get(ctx.getSystem());
-      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+      this.cluster = Cluster.get(ctx.getSystem());
+      this.watcher = regions.self();
+      cluster.subscriptions().tell(Subscribe.create(
           ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
               e -> new MemberRemoved(e.member().address().toString())),
           ClusterEvent.MemberRemoved.class));
+      if (regions.multi()) {
+        cluster.subscriptions().tell(Subscribe.create(
+            ctx.messageAdapter(ClusterEvent.DataCenterReachabilityEvent.class, e -> RegionsChanged.INSTANCE),
+            ClusterEvent.DataCenterReachabilityEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+            ctx.messageAdapter(ClusterEvent.MemberEvent.class, e -> RegionsChanged.INSTANCE),
+            ClusterEvent.MemberEvent.class));
+        timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, RECONCILE_INTERVAL);
+      }
     }
 
     @Override
@@ -260,19 +378,100 @@ public final class ClusterWatch {
     public SignalHandler<State> signalHandler() {
       return newSignalHandlerBuilder()
           .onSignal(RecoveryCompleted.instance(), state -> {
+            String now = currentWatcher();
+            watcher = isTakeover(now) ? regions.home(clusterId) : now;
             if (state.forgotten()) {
               removeEverything(state);
+            } else if (watchingHere()) {
+              startWatching(state);
             } else {
-              startRegistry(state);
+              becomeReplica();
+              onRegionsChanged(state);
             }
           })
           .onSignal(PostStop.instance(), state -> stopRegistry())
           .build();
     }
 
+    private String currentWatcher() {
+      return regions.multi()
+          ? regions.watcher(clusterId, Regions.available(cluster.state(), regions.self()))
+          : regions.self();
+    }
+
+    private boolean watchingHere() {
+      return watcher.equals(regions.self());
+    }
+
+    /** Starts the registry and the replication to the other regions. */
+    private void startWatching(State state) {
+      startRegistry(state);
+      for (String other : regions.others()) {
+        Writer w = new Writer(other);
+        replicas.put(other, w);
+        reconcileDue.add(other);
+        desired.keySet().forEach(w::send);
+      }
+    }
+
+    private void becomeReplica() {
+      stopRegistry();
+      replicas.clear();
+      reconcileDue.clear();
+      synced = false;
+      connected = false;
+      detail = "replica: region " + watcher + " watches the cluster";
+      sinceMillis = clock.millis();
+      ctx.getLog().info("cluster {}: watched by region {} (home {}); this region {} holds a replica", clusterId,
+          watcher, regions.home(clusterId), regions.self());
+    }
+
+    /** Whether {@code next} as the watcher means this region takes over a foreign cluster. */
+    private boolean isTakeover(String next) {
+      return next.equals(regions.self()) && !regions.home(clusterId).equals(regions.self());
+    }
+
+    private Effect<Event, State> onRegionsChanged(State state) {
+      String next = currentWatcher();
+      if (!isTakeover(next)) {
+        takeoverDueSince = 0;
+      } else if (!watchingHere()) {
+        long now = clock.millis();
+        if (takeoverDueSince == 0) {
+          takeoverDueSince = now;
+        }
+        long left = takeoverDueSince + TAKEOVER_DELAY.toMillis() - now;
+        if (left > 0) {
+          timers.startSingleTimer("takeover", RegionsChanged.INSTANCE, Duration.ofMillis(left));
+          return Effect().none();
+        }
+      }
+      if (next.equals(watcher)) {
+        return Effect().none();
+      }
+      boolean wasHere = watchingHere();
+      String previous = watcher;
+      watcher = next;
+      if (state.forgotten()) {
+        return Effect().none();
+      }
+      if (watchingHere()) {
+        ctx.getLog().info("cluster {}: region {} takes the watch over from region {} (home {})", clusterId,
+            regions.self(), previous, regions.home(clusterId));
+        startWatching(state);
+      } else if (wasHere) {
+        ctx.getLog().info("cluster {}: region {} hands the watch to region {} (home {})", clusterId,
+            regions.self(), next, regions.home(clusterId));
+        becomeReplica();
+      } else {
+        detail = "replica: region " + watcher + " watches the cluster";
+      }
+      return Effect().none();
+    }
+
     private void startRegistry(State state) {
-      ctx.getLog().info("cluster {}: watch starting, {} services known from the journal",
-          clusterId, state.hostnames().size());
+      ctx.getLog().info("cluster {}: watch starting in region {}, {} services known from the journal",
+          clusterId, regions.self(), state.hostnames().size());
       ActorRef<Command> self = ctx.getSelf();
       synced = false;
       reportedThisRun.clear();
@@ -308,6 +507,8 @@ public final class ClusterWatch {
     /** Closes the registry and writes an empty share to every service the cluster may be in. */
     private void removeEverything(State state) {
       stopRegistry();
+      replicas.clear();
+      reconcileDue.clear();
       synced = false;
       connected = false;
       detail = "forgotten: no longer a member cluster; removing its endpoints";
@@ -319,7 +520,7 @@ public final class ClusterWatch {
       ClusterShare empty = new ClusterShare(clusterId, Optional.empty(), List.of());
       hosts.forEach(h -> {
         desired.put(h, empty);
-        send(h);
+        local.send(h);
       });
     }
 
@@ -328,7 +529,14 @@ public final class ClusterWatch {
         return Effect().none();
       }
       ctx.getLog().info("cluster {}: a member of the mesh again; watch resuming", clusterId);
-      return Effect().persist(WatchResumed.INSTANCE).thenRun(this::startRegistry);
+      return Effect().persist(WatchResumed.INSTANCE).thenRun(s -> {
+        watcher = currentWatcher();
+        if (watchingHere()) {
+          startWatching(s);
+        } else {
+          becomeReplica();
+        }
+      });
     }
 
     private Effect<Event, State> onForget(State state, Forget cmd) {
@@ -351,16 +559,39 @@ public final class ClusterWatch {
           .onCommand(ShareApplied.class, this::onApplied)
           .onCommand(ShareFailed.class, this::onFailed)
           .onCommand(RetryPending.class, (s, c) -> {
-            Set.copyOf(desired.keySet()).forEach(this::send);
+            Writer w = writer(c.target());
+            if (w != null) {
+              w.retry();
+            }
             return Effect().none();
           })
           .onCommand(MemberRemoved.class, this::onMemberRemoved)
           .onCommand(ResendInFlight.class, (s, c) -> {
-            Set.copyOf(inFlight.keySet()).forEach(this::resend);
-            sendWaiting();
+            local.resendInFlight();
+            replicas.values().forEach(Writer::resendInFlight);
             return Effect().none();
           })
+          .onCommand(Replicate.class, this::onReplicate)
+          .onCommand(Reconcile.class, this::onReconcile)
+          .onCommand(Reconciled.class, (s, c) -> {
+            if (c.error() != null) {
+              reconcileDue.add(c.region());
+              ctx.getLog().debug("cluster {}: reconciling region {} failed ({}); retried later", clusterId,
+                  c.region(), c.error());
+            }
+            return Effect().none();
+          })
+          .onCommand(ReconcileTick.class, (s, c) -> {
+            replicas.keySet().forEach(reconcileDue::add);
+            reconcileCaughtUp(s);
+            return Effect().none();
+          })
+          .onCommand(RegionsChanged.class, (s, c) -> onRegionsChanged(s))
           .build();
+    }
+
+    private Writer writer(String target) {
+      return LOCAL.equals(target) ? local : replicas.get(target);
     }
 
     private Catalog catalog(State state) {
@@ -374,16 +605,14 @@ public final class ClusterWatch {
     }
 
     private Effect<Event, State> onGetStatus(State state, GetStatus cmd) {
-      int pending = (int) desired.entrySet().stream()
-          .filter(e -> !e.getValue().equals(acked.get(e.getKey()))).count();
       return Effect().reply(cmd.replyTo(),
-          new Status(clusterId, connected, detail, synced, catalog(state).hostnames().size(), pending,
-              sinceMillis));
+          new Status(clusterId, connected, detail, synced, catalog(state).hostnames().size(), local.pending(),
+              sinceMillis, watcher));
     }
 
     private Effect<Event, State> onShareReported(State state, ShareReported cmd) {
-      if (state.forgotten()) {
-        // A late report of the registry closed by Forget.
+      if (state.forgotten() || registry == null) {
+        // A late report of a registry closed by Forget or by a hand-over.
         return Effect().none();
       }
       if (!cmd.share().clusterId().equals(clusterId)) {
@@ -399,14 +628,89 @@ public final class ClusterWatch {
       desired.put(hostname, share);
       if (!share.isEmpty() && !state.hostnames().contains(hostname)) {
         // Track before writing, so that a crash in between never leaves an untracked share.
-        return Effect().persist(new ServiceTracked(hostname)).thenRun(s -> send(hostname));
+        return Effect().persist(new ServiceTracked(hostname)).thenRun(s -> sendEverywhere(hostname));
       }
-      send(hostname);
+      sendEverywhere(hostname);
       return Effect().none();
     }
 
+    private void sendEverywhere(String hostname) {
+      local.send(hostname);
+      replicas.values().forEach(w -> w.send(hostname));
+      answerReplicateWaiters(hostname);
+    }
+
+    private Effect<Event, State> onReplicate(State state, Replicate cmd) {
+      if (state.forgotten()) {
+        // This region saw the cluster leave the mesh before the watching region did.
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+      }
+      if (watchingHere()) {
+        return Effect().reply(cmd.replyTo(), StatusReply.error("region " + regions.self() + " watches cluster "
+            + clusterId + " itself (home region " + regions.home(clusterId) + "); replicas are not accepted"));
+      }
+      if (!cmd.share().clusterId().equals(clusterId)) {
+        return Effect().reply(cmd.replyTo(), StatusReply.error("a share of cluster " + cmd.share().clusterId()
+            + " sent to the watch of cluster " + clusterId + "; expected a share of " + clusterId));
+      }
+      replicateWaiters.computeIfAbsent(cmd.hostname(), h -> new ArrayList<>()).add(cmd.replyTo());
+      return report(state, cmd.hostname(), cmd.share());
+    }
+
+    /** Acknowledges the replicas of {@code hostname} once this region's entity holds its share. */
+    private void answerReplicateWaiters(String hostname) {
+      ClusterShare want = desired.get(hostname);
+      if (want != null && !want.equals(local.acked.get(hostname))) {
+        return;
+      }
+      List<ActorRef<StatusReply<Done>>> waiting = replicateWaiters.remove(hostname);
+      if (waiting != null) {
+        waiting.forEach(r -> r.tell(StatusReply.ack()));
+      }
+    }
+
+    private Effect<Event, State> onReconcile(State state, Reconcile cmd) {
+      if (watchingHere()) {
+        return Effect().reply(cmd.replyTo(), StatusReply.error("region " + regions.self() + " watches cluster "
+            + clusterId + " itself; a reconcile is not accepted"));
+      }
+      if (state.forgotten()) {
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+      }
+      Set<String> stale = new TreeSet<>(catalog(state).hostnames());
+      stale.removeAll(cmd.hostnames());
+      if (!stale.isEmpty()) {
+        ctx.getLog().info("cluster {}: region {} (the watcher) does not have {} services this region holds: {};"
+            + " removing their share", clusterId, watcher, stale.size(), stale);
+      }
+      ClusterShare empty = new ClusterShare(clusterId, Optional.empty(), List.of());
+      stale.forEach(h -> {
+        desired.put(h, empty);
+        local.send(h);
+      });
+      return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    }
+
+    /** Sends {@link Reconcile} to every region owed one whose writer has nothing pending. */
+    private void reconcileCaughtUp(State state) {
+      if (!synced || !watchingHere()) {
+        return;
+      }
+      for (String region : Set.copyOf(reconcileDue)) {
+        Writer w = replicas.get(region);
+        if (w == null || w.pending() > 0) {
+          continue;
+        }
+        reconcileDue.remove(region);
+        Set<String> hostnames = catalog(state).hostnames();
+        ctx.askWithStatus(Done.class, sharding.entityRefFor(ENTITY_KEY, clusterId, region), REPLICATE_TIMEOUT,
+            replyTo -> new Reconcile(hostnames, replyTo),
+            (done, error) -> new Reconciled(region, error == null ? null : String.valueOf(error.getMessage())));
+      }
+    }
+
     private Effect<Event, State> onSynced(State state, SyncReported cmd) {
-      if (!synced && !state.forgotten()) {
+      if (!synced && !state.forgotten() && registry != null) {
         synced = true;
         List<String> gone = state.hostnames().stream()
             .filter(h -> !reportedThisRun.contains(h)).sorted().toList();
@@ -416,16 +720,17 @@ public final class ClusterWatch {
         }
         gone.forEach(h -> {
           desired.put(h, new ClusterShare(clusterId, Optional.empty(), List.of()));
-          send(h);
+          sendEverywhere(h);
         });
         ctx.getLog().info("cluster {}: first listing complete, {} services", clusterId,
             reportedThisRun.size());
+        reconcileCaughtUp(state);
       }
       return Effect().none();
     }
 
     private Effect<Event, State> onConnectivity(State state, ConnectivityReported cmd) {
-      if (state.forgotten()) {
+      if (state.forgotten() || registry == null) {
         return Effect().none();
       }
       if (cmd.connected() != connected) {
@@ -442,82 +747,36 @@ public final class ClusterWatch {
       return Effect().none();
     }
 
-    private void send(String hostname) {
-      if (inFlight.containsKey(hostname)) {
-        return;
-      }
-      ClusterShare share = desired.get(hostname);
-      if (share == null || share.equals(acked.get(hostname))) {
-        return;
-      }
-      if (inFlight.size() >= MAX_WRITES_IN_FLIGHT) {
-        waiting.add(hostname);
-        return;
-      }
-      resend(hostname);
-    }
-
-    /** Sends the writes waiting for a free slot, as far as there are slots. */
-    private void sendWaiting() {
-      Iterator<String> it = waiting.iterator();
-      while (it.hasNext() && inFlight.size() < MAX_WRITES_IN_FLIGHT) {
-        String hostname = it.next();
-        it.remove();
-        if (!inFlight.containsKey(hostname)) {
-          resend(hostname);
-        }
-      }
-    }
-
-    /** Writes the desired share unless acknowledged, whether or not a write is in flight. */
-    private void resend(String hostname) {
-      ClusterShare share = desired.get(hostname);
-      if (share == null || share.equals(acked.get(hostname))) {
-        inFlight.remove(hostname);
-        return;
-      }
-      long attempt = ++attempts;
-      inFlight.put(hostname, attempt);
-      ctx.askWithStatus(Done.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, hostname), ASK_TIMEOUT,
-          replyTo -> new ServiceEntity.ReplaceShare(share, replyTo),
-          (done, error) -> error == null
-              ? new ShareApplied(hostname, share, attempt)
-              : new ShareFailed(hostname, String.valueOf(error.getMessage()), attempt));
-    }
-
-    /**
-     * Whether {@code attempt} is the latest write of {@code hostname}; forgets it if so, and gives
-     * its slot to a waiting write.
-     */
-    private boolean latest(String hostname, long attempt) {
-      if (!inFlight.remove(hostname, attempt)) {
-        return false;
-      }
-      sendWaiting();
-      return true;
-    }
-
     private Effect<Event, State> onMemberRemoved(State state, MemberRemoved cmd) {
-      if (!inFlight.isEmpty()) {
+      int unanswered = local.inFlight.size() + replicas.values().stream().mapToInt(w -> w.inFlight.size()).sum();
+      if (unanswered > 0) {
         ctx.getLog().info("cluster {}: member {} removed; resending {} unanswered writes in {}",
-            clusterId, cmd.address(), inFlight.size(), RESEND_AFTER_REMOVAL);
+            clusterId, cmd.address(), unanswered, RESEND_AFTER_REMOVAL);
         timers.startSingleTimer(ResendInFlight.INSTANCE, RESEND_AFTER_REMOVAL);
       }
       return Effect().none();
     }
 
     private Effect<Event, State> onApplied(State state, ShareApplied cmd) {
-      if (!latest(cmd.hostname(), cmd.attempt())) {
-        // An older write of this service, answered after a newer one was sent: the newer one's
-        // answer decides.
+      Writer w = writer(cmd.target());
+      if (w == null || !w.latest(cmd.hostname(), cmd.attempt())) {
+        // An older write of this service, answered after a newer one was sent (the newer one's
+        // answer decides), or a replication stopped since.
         return Effect().none();
       }
-      consecutiveFailures = 0;
-      acked.put(cmd.hostname(), cmd.share());
+      w.consecutiveFailures = 0;
+      w.acked.put(cmd.hostname(), cmd.share());
+      if (w == local) {
+        answerReplicateWaiters(cmd.hostname());
+      }
       ClusterShare want = desired.get(cmd.hostname());
       if (cmd.share().isEmpty() && cmd.share().equals(want)) {
+        if (!everyWriterHolds(cmd.hostname(), want)) {
+          return Effect().none();
+        }
         desired.remove(cmd.hostname());
-        acked.remove(cmd.hostname());
+        local.acked.remove(cmd.hostname());
+        replicas.values().forEach(r -> r.acked.remove(cmd.hostname()));
         if (state.hostnames().contains(cmd.hostname())) {
           return Effect().persist(new ServiceUntracked(cmd.hostname())).thenRun(s -> {
             if (s.forgotten() && s.hostnames().isEmpty()) {
@@ -527,31 +786,151 @@ public final class ClusterWatch {
         }
         return Effect().none();
       }
-      send(cmd.hostname());
+      w.send(cmd.hostname());
+      if (w != local) {
+        reconcileCaughtUp(state);
+      }
       return Effect().none();
     }
 
+    private boolean everyWriterHolds(String hostname, ClusterShare share) {
+      if (!share.equals(local.acked.get(hostname))) {
+        return false;
+      }
+      return replicas.values().stream().allMatch(r -> share.equals(r.acked.get(hostname)));
+    }
+
     private Effect<Event, State> onFailed(State state, ShareFailed cmd) {
-      if (!latest(cmd.hostname(), cmd.attempt())) {
+      Writer w = writer(cmd.target());
+      if (w == null || !w.latest(cmd.hostname(), cmd.attempt())) {
         return Effect().none();
       }
-      if (timers.isTimerActive(RetryPending.INSTANCE)) {
-        // Writes that fail together (say, every service of a dead node) are one failed round:
-        // the pending retry resends them all.
-        return Effect().none();
-      }
-      Duration delay = RETRY_DELAY.multipliedBy(1L << Math.min(consecutiveFailures, 5));
-      if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
-        delay = MAX_RETRY_DELAY;
-      }
-      consecutiveFailures++;
-      // One WARN per streak of failures, not one per retry.
-      if (consecutiveFailures == 1 || consecutiveFailures % 20 == 0) {
-        ctx.getLog().warn("cluster {}: writing {} failed ({}); retrying in {} ({} failures in a row)", clusterId,
-            cmd.hostname(), cmd.reason(), delay, consecutiveFailures);
-      }
-      timers.startSingleTimer(RetryPending.INSTANCE, delay);
+      w.failed(cmd.hostname(), cmd.reason());
       return Effect().none();
+    }
+
+    /**
+     * Sends each service's desired share to one target until acknowledged: at most {@link
+     * #MAX_WRITES_IN_FLIGHT} writes at a time (the others wait their turn, in the order they became
+     * due), one per service, failed rounds retried with backoff.
+     */
+    private final class Writer {
+      final String target;
+      final Map<String, ClusterShare> acked = new HashMap<>();
+      /** Services with a write awaiting its answer, with that write's attempt number. */
+      final Map<String, Long> inFlight = new HashMap<>();
+      /** Services due a write while {@link #MAX_WRITES_IN_FLIGHT} are in flight, oldest first. */
+      final Set<String> waiting = new LinkedHashSet<>();
+      int consecutiveFailures;
+
+      Writer(String target) {
+        this.target = target;
+      }
+
+      String describe() {
+        return LOCAL.equals(target) ? "writing" : "replicating to region " + target;
+      }
+
+      void send(String hostname) {
+        if (inFlight.containsKey(hostname)) {
+          return;
+        }
+        ClusterShare share = desired.get(hostname);
+        if (share == null || share.equals(acked.get(hostname))) {
+          return;
+        }
+        if (inFlight.size() >= MAX_WRITES_IN_FLIGHT) {
+          waiting.add(hostname);
+          return;
+        }
+        resend(hostname);
+      }
+
+      /** Writes the desired share unless acknowledged, whether or not a write is in flight. */
+      void resend(String hostname) {
+        ClusterShare share = desired.get(hostname);
+        if (share == null || share.equals(acked.get(hostname))) {
+          inFlight.remove(hostname);
+          return;
+        }
+        long attempt = ++attempts;
+        inFlight.put(hostname, attempt);
+        if (LOCAL.equals(target)) {
+          ctx.askWithStatus(Done.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, hostname), ASK_TIMEOUT,
+              replyTo -> new ServiceEntity.ReplaceShare(share, replyTo),
+              (done, error) -> answer(hostname, share, attempt, error));
+        } else {
+          ctx.askWithStatus(Done.class, sharding.entityRefFor(ENTITY_KEY, clusterId, target), REPLICATE_TIMEOUT,
+              replyTo -> new Replicate(hostname, share, replyTo),
+              (done, error) -> answer(hostname, share, attempt, error));
+        }
+      }
+
+      private Command answer(String hostname, ClusterShare share, long attempt, Throwable error) {
+        return error == null
+            ? new ShareApplied(target, hostname, share, attempt)
+            : new ShareFailed(target, hostname, String.valueOf(error.getMessage()), attempt);
+      }
+
+      void resendInFlight() {
+        Set.copyOf(inFlight.keySet()).forEach(this::resend);
+        sendWaiting();
+      }
+
+      /**
+       * Whether {@code attempt} is the latest write of {@code hostname}; forgets it if so, and
+       * gives its slot to a waiting write.
+       */
+      boolean latest(String hostname, long attempt) {
+        if (!inFlight.remove(hostname, attempt)) {
+          return false;
+        }
+        sendWaiting();
+        return true;
+      }
+
+      /** Sends the writes waiting for a free slot, as far as there are slots. */
+      void sendWaiting() {
+        Iterator<String> it = waiting.iterator();
+        while (it.hasNext() && inFlight.size() < MAX_WRITES_IN_FLIGHT) {
+          String hostname = it.next();
+          it.remove();
+          if (!inFlight.containsKey(hostname)) {
+            resend(hostname);
+          }
+        }
+      }
+
+      void retry() {
+        Set.copyOf(desired.keySet()).forEach(this::send);
+      }
+
+      int pending() {
+        return (int) desired.entrySet().stream().filter(e -> !e.getValue().equals(acked.get(e.getKey()))).count();
+      }
+
+      void failed(String hostname, String reason) {
+        RetryPending retry = new RetryPending(target);
+        if (timers.isTimerActive(retry)) {
+          // Writes that fail together (say, every service of a dead node) are one failed round:
+          // the pending retry resends them all.
+          return;
+        }
+        Duration delay = RETRY_DELAY.multipliedBy(1L << Math.min(consecutiveFailures, 5));
+        if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
+          delay = MAX_RETRY_DELAY;
+        }
+        consecutiveFailures++;
+        // One WARN per streak of failures, not one per retry.
+        if (consecutiveFailures == 1 || consecutiveFailures % 20 == 0) {
+          ctx.getLog().warn("cluster {}: {} {} failed ({}); retrying in {} ({} failures in a row)", clusterId,
+              describe(), hostname, reason, delay, consecutiveFailures);
+        }
+        timers.startSingleTimer(retry, retry, delay);
+        if (!LOCAL.equals(target)) {
+          reconcileDue.add(target);
+        }
+      }
     }
 
     @Override

@@ -83,12 +83,33 @@ public final class ServiceEntity {
   /** The name of the topic every Service entity publishes {@link ServiceChanged} on. */
   public static final String CHANGES_TOPIC = "meshplane-service-changes";
 
-  /** Registers the entity type with sharding; {@code changes} is this node's topic actor. */
+  /**
+   * The changes topic of {@code region}: each region's entities version their changes on their
+   * own, so each region has its own topic (a single-region control plane the one it always had).
+   */
+  public static String changesTopic(String region) {
+    return "default".equals(region) ? CHANGES_TOPIC : CHANGES_TOPIC + "-" + region;
+  }
+
+  /**
+   * The journal of a service's entity in {@code region}: each region keeps its own, written only
+   * by that region's cluster watches (a single-region control plane the id it always had).
+   */
+  public static PersistenceId persistenceId(String hostname, String region) {
+    return "default".equals(region)
+        ? PersistenceId.of(ENTITY_KEY.name(), hostname)
+        : PersistenceId.of(ENTITY_KEY.name() + "-" + region, hostname);
+  }
+
+  /**
+   * Registers the entity type with sharding (in this node's region: sharding runs per data
+   * center); {@code changes} is this node's topic actor.
+   */
   public static void init(ActorSystem<?> system, ActorRef<Topic.Command<ServiceChanged>> changes,
       Clock clock) {
+    String region = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().dataCenter();
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> create(ctx.getEntityId(), PersistenceId.of(ENTITY_KEY.name(), ctx.getEntityId()), changes,
-            clock)));
+        ctx -> create(ctx.getEntityId(), persistenceId(ctx.getEntityId(), region), changes, clock)));
   }
 
   public static Behavior<Command> create(String hostname, PersistenceId persistenceId,

@@ -151,14 +151,17 @@ public final class AdminRoutes extends AllDirectives {
 
   /**
    * One member cluster's status; {@code state} is {@code connected}, or {@code unreachable}
-   * (stale: the endpoints last seen are served) since {@code since}.
+   * (stale: the endpoints last seen are served) since {@code since}, or {@code replica} (another
+   * region, {@code watcher}, watches it and replicates it here).
    */
   private Map<String, Object> cluster(ClusterWatch.Status s) {
     Map<String, Object> v = new LinkedHashMap<>();
+    boolean replica = !s.watcher().equals(Cluster.get(system).selfMember().dataCenter());
     v.put("clusterId", s.clusterId());
     v.put("connected", s.connected());
-    v.put("state", s.connected() ? "connected" : "unreachable");
-    v.put("stale", !s.connected());
+    v.put("state", replica ? "replica" : s.connected() ? "connected" : "unreachable");
+    v.put("stale", !replica && !s.connected());
+    v.put("watcher", s.watcher());
     v.put("since", s.sinceMillis() == 0 ? "" : Instant.ofEpochMilli(s.sinceMillis()).toString());
     v.put("detail", s.detail());
     v.put("synced", s.synced());

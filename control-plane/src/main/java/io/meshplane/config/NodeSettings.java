@@ -20,6 +20,7 @@ public record NodeSettings(
     String clusterId,
     String network,
     String region,
+    List<String> regions,
     String zone,
     Optional<Path> kubeconfig,
     String bindHost,
@@ -39,11 +40,25 @@ public record NodeSettings(
     int admissionBurst) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  private static final Pattern REGION = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
 
   public NodeSettings {
     cassandraContactPoints = List.copyOf(cassandraContactPoints);
+    regions = List.copyOf(regions);
     requireNonNull(join);
+    if (!regions.isEmpty() && !regions.contains(region)) {
+      throw new InvalidInputException("meshplane.region: '" + region + "' is not one of meshplane.regions "
+          + regions + "; expected this node's region among them");
+    }
+  }
+
+  /**
+   * The Pekko data center of this node: its region in a multi-region control plane, else Pekko's
+   * {@code default}.
+   */
+  public String dataCenter() {
+    return regions.isEmpty() ? "default" : region;
   }
 
   /** Whether no Cassandra was configured and a local one must be started. */
@@ -73,7 +88,17 @@ public record NodeSettings(
       String kubeconfig = c.getString("kubeconfig").trim();
       String bindHost = c.getString("bind-host");
       ClusterJoin join = ClusterJoin.from(c, c.getString("remoting.host"), bindHost);
-      return new NodeSettings(nodeName, clusterId, name(c, "network"), optionalName(c, "region"),
+      List<String> regions = c.getStringList("regions").stream().map(String::trim).toList();
+      for (String r : regions) {
+        if (!REGION.matcher(r).matches()) {
+          throw new InvalidInputException("meshplane.regions: '" + r + "' is not a valid region name; expected"
+              + " lower-case letters, digits and '-', starting and ending with a letter or digit");
+        }
+      }
+      if (regions.size() != regions.stream().distinct().count()) {
+        throw new InvalidInputException("meshplane.regions: " + regions + " names a region twice");
+      }
+      return new NodeSettings(nodeName, clusterId, name(c, "network"), optionalName(c, "region"), regions,
           optionalName(c, "zone"), kubeconfig.isEmpty() ? Optional.empty() : Optional.of(Path.of(kubeconfig)),
           bindHost, xdsPort, port(c, "admin.port", false), contactPoints,
           c.getString("cassandra.local-datacenter"), Path.of(c.getString("cassandra.embedded.data-dir")),

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceHandle
 import io.meshplane.admin.AdminRoutes;
 import io.meshplane.admin.PrometheusMetrics;
 import io.meshplane.cluster.ClusterWatch;
+import io.meshplane.cluster.Regions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshplane.config.ClusterJoin;
 import io.meshplane.config.ConfigClusterSettings;
@@ -157,11 +158,11 @@ public final class ControlPlaneNode implements AutoCloseable {
       Clock clock = Clock.systemUTC();
       PrometheusMetrics metrics = new PrometheusMetrics();
       ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes = system.systemActorOf(
-          Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.CHANGES_TOPIC), "service-changes",
+          Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.changesTopic(settings.dataCenter())), "service-changes",
           Props.empty());
       ServiceEntity.init(system, changes, clock);
       ProxyEntity.init(system);
-      ClusterWatch.init(system, registries, clock);
+      ClusterWatch.init(system, registries, regions(settings, members), clock);
       ClusterSharding sharding = ClusterSharding.get(system);
       ActorRef<PushHub.Command> hub = system.systemActorOf(PushHub.create(
           new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
@@ -226,8 +227,26 @@ public final class ControlPlaneNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The regions of the control plane. A member cluster's home region is its remote secret's; the
+   * config cluster, without a secret of its own, is homed in this node's region.
+   */
+  static Regions regions(NodeSettings settings, MemberClusters members) {
+    if (settings.regions().isEmpty()) {
+      return Regions.single(settings.dataCenter());
+    }
+    return new Regions(settings.region(), settings.regions(), id -> {
+      Optional<String> fromSecret = members.remote(id).map(r -> r.region()).filter(r -> !r.isEmpty());
+      if (fromSecret.isPresent()) {
+        return fromSecret;
+      }
+      return id.equals(members.configClusterId()) ? Optional.of(settings.region()) : Optional.empty();
+    });
+  }
+
   private static Config systemConfig(NodeSettings s, List<String> contactPoints, String datacenter) {
     Map<String, Object> m = new HashMap<>();
+    m.put("pekko.cluster.multi-data-center.self-data-center", s.dataCenter());
     m.put("pekko.remote.artery.canonical.hostname", s.remotingHost());
     m.put("pekko.remote.artery.canonical.port", s.remotingPort());
     m.put("datastax-java-driver.basic.contact-points", contactPoints);

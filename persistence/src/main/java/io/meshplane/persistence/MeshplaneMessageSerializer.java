@@ -57,6 +57,8 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
   static final String WATCH_CATALOG = "CWC";
   static final String WATCH_STATUS = "CWST";
   static final String PROXY_CONNECTED = "PC";
+  static final String WATCH_REPLICATE = "CWR";
+  static final String WATCH_RECONCILE = "CWRC";
   static final String PROXY_DISCONNECTED = "PD";
   static final String PROXY_SENT = "PS";
   static final String PROXY_ACKED = "PA";
@@ -99,6 +101,10 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return WATCH_CATALOG;
     } else if (o instanceof ClusterWatch.Status) {
       return WATCH_STATUS;
+    } else if (o instanceof ClusterWatch.Replicate) {
+      return WATCH_REPLICATE;
+    } else if (o instanceof ClusterWatch.Reconcile) {
+      return WATCH_RECONCILE;
     } else if (o instanceof ProxyEntity.Connected) {
       return PROXY_CONNECTED;
     } else if (o instanceof ProxyEntity.Disconnected) {
@@ -141,6 +147,10 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
       return MessageProtos.toProto(m).toByteArray();
     } else if (o instanceof ClusterWatch.Status m) {
       return MessageProtos.toProto(m).toByteArray();
+    } else if (o instanceof ClusterWatch.Replicate m) {
+      return protos().toProto(m).toByteArray();
+    } else if (o instanceof ClusterWatch.Reconcile m) {
+      return protos().toProto(m).toByteArray();
     } else if (o instanceof ProxyEntity.Connected m) {
       return MessageProtos.toProto(m).toByteArray();
     } else if (o instanceof ProxyEntity.Disconnected m) {
@@ -182,6 +192,8 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
         case WATCH_GET_CATALOG -> protos().fromProto(ClusterWatchGetCatalog.parseFrom(bytes));
         case WATCH_CATALOG -> MessageProtos.fromProto(ClusterCatalog.parseFrom(bytes));
         case WATCH_STATUS -> MessageProtos.fromProto(ClusterWatchStatus.parseFrom(bytes));
+        case WATCH_REPLICATE -> protos().fromProto(io.meshplane.proto.v1.ClusterWatchReplicate.parseFrom(bytes));
+        case WATCH_RECONCILE -> protos().fromProto(io.meshplane.proto.v1.ClusterWatchReconcile.parseFrom(bytes));
         case PROXY_CONNECTED -> MessageProtos.fromProto(ProxyConnected.parseFrom(bytes));
         case PROXY_DISCONNECTED -> MessageProtos.fromProto(ProxyDisconnected.parseFrom(bytes));
         case PROXY_SENT -> MessageProtos.fromProto(ProxySent.parseFrom(bytes));
@@ -193,7 +205,7 @@ public final class MeshplaneMessageSerializer extends SerializerWithStringManife
         case STREAMS_CONFIG_DUMP -> MessageProtos.fromProto(ProxyConfigDump.parseFrom(bytes));
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for "
             + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SRS, SG, SC, CWE, CWF, CWGS, CWGC, "
-            + "CWC, CWST, PC, PD, PS, PA, PN, PGS, PST, XGCD, XCD: sent by a newer Meshplane?");
+            + "CWC, CWST, CWR, CWRC, PC, PD, PS, PA, PN, PGS, PST, XGCD, XCD: sent by a newer Meshplane?");
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException | NullPointerException e) {
       NotSerializableException failure = new NotSerializableException("cannot read a '" + manifest

@@ -6,6 +6,8 @@ import io.meshplane.model.ProxyNode;
 import io.meshplane.proto.v1.ClusterCatalog;
 import io.meshplane.proto.v1.ClusterWatchGetCatalog;
 import io.meshplane.proto.v1.ClusterWatchGetStatus;
+import io.meshplane.proto.v1.ClusterWatchReconcile;
+import io.meshplane.proto.v1.ClusterWatchReplicate;
 import io.meshplane.proto.v1.ClusterWatchStatus;
 import io.meshplane.proto.v1.ProxyAcked;
 import io.meshplane.proto.v1.ProxyConfigDump;
@@ -129,12 +131,39 @@ final class MessageProtos {
         .setServices(status.services())
         .setPending(status.pending())
         .setSinceMillis(status.sinceMillis())
+        .setWatcher(status.watcher())
         .build();
+  }
+
+  ClusterWatchReplicate toProto(ClusterWatch.Replicate cmd) {
+    return ClusterWatchReplicate.newBuilder()
+        .setHostname(cmd.hostname())
+        .setShare(ModelProtos.toProto(cmd.share()))
+        .setReplyTo(ref(cmd.replyTo()))
+        .build();
+  }
+
+  ClusterWatch.Replicate fromProto(ClusterWatchReplicate proto) {
+    return new ClusterWatch.Replicate(proto.getHostname(), ModelProtos.fromProto(proto.getShare()),
+        resolve(proto.getReplyTo(), "ClusterWatchReplicate"));
+  }
+
+  ClusterWatchReconcile toProto(ClusterWatch.Reconcile cmd) {
+    return ClusterWatchReconcile.newBuilder()
+        .addAllHostnames(new java.util.TreeSet<>(cmd.hostnames()))
+        .setReplyTo(ref(cmd.replyTo()))
+        .build();
+  }
+
+  ClusterWatch.Reconcile fromProto(ClusterWatchReconcile proto) {
+    return new ClusterWatch.Reconcile(java.util.Set.copyOf(proto.getHostnamesList()),
+        resolve(proto.getReplyTo(), "ClusterWatchReconcile"));
   }
 
   static ClusterWatch.Status fromProto(ClusterWatchStatus proto) {
     return new ClusterWatch.Status(proto.getClusterId(), proto.getConnected(), proto.getDetail(),
-        proto.getSynced(), proto.getServices(), proto.getPending(), proto.getSinceMillis());
+        proto.getSynced(), proto.getServices(), proto.getPending(), proto.getSinceMillis(),
+        proto.getWatcher().isEmpty() ? io.meshplane.cluster.Regions.DEFAULT : proto.getWatcher());
   }
 
   // ---- Proxy entity ----

@@ -167,6 +167,29 @@ class MessageSerializerTest {
     assertThat(roundTrip(new ClusterWatch.Catalog("empty", Set.of()))).isEqualTo(new ClusterWatch.Catalog("empty", Set.of()));
     getCatalog.replyTo().tell(catalog);
     assertThat(catalogs.receiveMessage()).isEqualTo(catalog);
+
+    ClusterWatch.Status replica = new ClusterWatch.Status("east", false, "replica: region eu watches the cluster",
+        false, 42, 0, 1_700_000_000_123L, "eu");
+    assertThat(roundTrip(replica)).isEqualTo(replica);
+  }
+
+  @Test
+  void replication_between_regions_round_trips_with_its_reply_to() throws Exception {
+    TestProbe<StatusReply<Done>> replies = kit.createTestProbe();
+    ClusterWatch.Replicate replicate = new ClusterWatch.Replicate(HOST, share(), replies.ref());
+    ClusterWatch.Replicate back = (ClusterWatch.Replicate) roundTrip(replicate);
+    assertThat(back).isEqualTo(replicate);
+    ClusterWatch.Replicate removal = new ClusterWatch.Replicate(HOST,
+        new ClusterShare(share().clusterId(), Optional.empty(), List.of()), replies.ref());
+    assertThat(roundTrip(removal)).isEqualTo(removal);
+    back.replyTo().tell(StatusReply.ack());
+    assertThat(replies.receiveMessage()).isEqualTo(StatusReply.ack());
+
+    ClusterWatch.Reconcile reconcile = new ClusterWatch.Reconcile(Set.of(HOST, "b.default.svc.cluster.local"),
+        replies.ref());
+    assertThat(roundTrip(reconcile)).isEqualTo(reconcile);
+    assertThat(roundTrip(new ClusterWatch.Reconcile(Set.of(), replies.ref())))
+        .isEqualTo(new ClusterWatch.Reconcile(Set.of(), replies.ref()));
   }
 
   @Test
@@ -260,6 +283,8 @@ class MessageSerializerTest {
         Map.entry("CWGC", new ClusterWatch.GetCatalog(ref.narrow())),
         Map.entry("CWC", new ClusterWatch.Catalog("c", Set.of())),
         Map.entry("CWST", new ClusterWatch.Status("c", false, "", false, 0, 0, 0)),
+        Map.entry("CWR", new ClusterWatch.Replicate(HOST, share(), ref.narrow())),
+        Map.entry("CWRC", new ClusterWatch.Reconcile(Set.of(HOST), ref.narrow())),
         Map.entry("PC", new ProxyEntity.Connected(proxyNode(), "n", "s", 0)),
         Map.entry("PD", new ProxyEntity.Disconnected("n", "s", 0)),
         Map.entry("PS", new ProxyEntity.Sent("t", "v", "n", 0)),
@@ -300,7 +325,7 @@ class MessageSerializerTest {
   void self_only_commands_are_rejected_naming_them() throws Exception {
     List<Object> selfOnly = List.of(
         Class.forName("io.meshplane.cluster.ClusterWatch$SyncReported").getEnumConstants()[0],
-        Class.forName("io.meshplane.cluster.ClusterWatch$RetryPending").getEnumConstants()[0],
+        Class.forName("io.meshplane.cluster.ClusterWatch$RegionsChanged").getEnumConstants()[0],
         Class.forName("io.meshplane.proxy.ProxyEntity$Forget").getEnumConstants()[0]);
     for (Object command : selfOnly) {
       assertThat(serialization.findSerializerFor(command).identifier()).isEqualTo(MeshplaneMessageSerializer.IDENTIFIER);
