@@ -25,13 +25,39 @@ import java.util.Set;
  *
  * <p>With locality failover on, every cluster gets outlier detection: EDS puts remote localities
  * at lower priorities, and traffic only moves to them when local endpoints count as unhealthy,
- * which without active health checks means ejected. Envoy ejects on consecutive 5xx and gateway
- * failures; grpc-java implements only the success-rate and failure-percentage algorithms (it
- * ignores the consecutive ones), so failure percentage is enabled with a small minimum of hosts
- * and requests (the defaults, 5 hosts and 50 requests, would never eject in a small locality),
- * and success rate, which ejects hosts that are merely worse than their peers, is turned off.
+ * which without active health checks means ejected. The values, and why:
+ * <ul>
+ *   <li>Failure percentage (threshold 50 %, enforced 100 %): grpc-java implements only the
+ *       success-rate and failure-percentage algorithms (it ignores the consecutive ones), and
+ *       failure percentage judges each host on its own errors.
+ *   <li>Minimum hosts 1, request volume 10 per interval: the defaults (5 hosts, 50 requests)
+ *       would never eject in a small locality, and a one-host locality must be able to fail over.
+ *   <li>Success rate off (enforcing 0; grpc-java then drops the algorithm): it ejects hosts that
+ *       are merely worse than their peers, which moves traffic between healthy localities.
+ *   <li>Max ejection 100 %: grpc-java counts it per priority (outlier detection sits under each
+ *       priority), so anything less keeps the last hosts of a failing locality in rotation and the
+ *       priority never fails over (Envoy's panic threshold keeps a fully ejected cluster serving).
+ *   <li>Consecutive 5xx 5 and gateway failures 3 (enforced 100 %): for Envoy sidecars, which
+ *       eject on these; consecutive gateway failures are not enforced by default.
+ *   <li>Interval 5 s, base ejection 30 s, max ejection 300 s: a failing locality loses its
+ *       traffic within one or two intervals, and an ejected host is retried after 30 s, backing
+ *       off to 5 minutes when it keeps failing (Envoy's defaults for the last two).
+ * </ul>
  * Every value is within the ranges grpc-java validates (percentages at most 100, non-negative
- * durations). Stateless; the output depends on the service state and that switch only.
+ * durations); one out of range would NACK the whole CDS response.
+ *
+ * <p>No value makes the block safe for grpc-java 1.85.1 under endpoint churn: any outlier detection
+ * puts its OutlierDetectionLoadBalancer in the channel, whose picker reads the endpoint's tracker
+ * from the subchannel at pick time. When EDS drops an endpoint, the child policy shuts its
+ * subchannel down, which clears that tracker at once, while the channel keeps the transport usable
+ * for 5 more seconds (so that RPCs already picked can start); a pick that still returns that
+ * subchannel gets a null tracker, and the stream's {@code streamClosed} throws a
+ * NullPointerException on the Netty thread inside
+ * {@code AbstractClientStream.TransportState.closeListener}, after the stream is marked closed and
+ * before its listener hears of it. The RPC then never completes, deadline or not (ChaosIT: a
+ * blocking call parked in {@code ThreadlessExecutor.waitAndDrain}). Hence failover stays off by
+ * default ({@code MeshConfig.DEFAULT}). Stateless; the output depends on the service state and
+ * that switch only.
  */
 public final class ClusterGenerator {
 

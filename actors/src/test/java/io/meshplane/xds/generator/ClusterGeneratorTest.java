@@ -6,9 +6,12 @@ import static io.meshplane.xds.generator.Fixtures.spec;
 import static io.meshplane.xds.generator.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource.ConfigSourceSpecifierCase;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -83,6 +86,28 @@ class ClusterGeneratorTest {
       assertThat(d.getSeconds()).isPositive();
       assertThat(d.getNanos()).isZero();
     }
+  }
+
+  @Test
+  void failover_outlier_detection_can_eject_a_whole_locality_on_failures_only() throws Exception {
+    var od = Cluster.parseFrom(ClusterGenerator.generate(state(1, spec(grpcPort(50051))), true)
+        .get(0).body().getValue()).getOutlierDetection();
+
+    // Pinned: ClusterGenerator's Javadoc gives the reason for each value; change both together.
+    assertThat(od).isEqualTo(OutlierDetection.newBuilder()
+        .setConsecutive5Xx(UInt32Value.of(5))
+        .setConsecutiveGatewayFailure(UInt32Value.of(3))
+        .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100))
+        .setEnforcingSuccessRate(UInt32Value.of(0))
+        .setFailurePercentageThreshold(UInt32Value.of(50))
+        .setEnforcingFailurePercentage(UInt32Value.of(100))
+        .setFailurePercentageMinimumHosts(UInt32Value.of(1))
+        .setFailurePercentageRequestVolume(UInt32Value.of(10))
+        .setInterval(Duration.newBuilder().setSeconds(5))
+        .setBaseEjectionTime(Duration.newBuilder().setSeconds(30))
+        .setMaxEjectionTime(Duration.newBuilder().setSeconds(300))
+        .setMaxEjectionPercent(UInt32Value.of(100))
+        .build());
   }
 
   @Test
