@@ -42,10 +42,24 @@ public final class AwayFromOldestAllocation extends ShardCoordinator.AbstractSha
   private final Supplier<Iterable<Member>> members;
   private final Supplier<Set<Member>> unreachable;
 
-  /** Reads membership from {@code cluster}. */
+  /**
+   * Reads membership from {@code cluster}: the members of this node's region only (sharding, and
+   * its coordinators, run per region; Pekko refuses to compare the age of members of two regions).
+   */
   public AwayFromOldestAllocation(Cluster cluster) {
-    this(() -> cluster.selfMember().address(), () -> cluster.state().getMembers(),
+    this(() -> cluster.selfMember().address(), () -> sameDataCenter(cluster, cluster.state().getMembers()),
         () -> cluster.state().getUnreachable());
+  }
+
+  private static Iterable<Member> sameDataCenter(Cluster cluster, Iterable<Member> all) {
+    String dc = cluster.selfMember().dataCenter();
+    List<Member> out = new ArrayList<>();
+    all.forEach(m -> {
+      if (m.dataCenter().equals(dc)) {
+        out.add(m);
+      }
+    });
+    return out;
   }
 
   AwayFromOldestAllocation(Supplier<Address> selfAddress, Supplier<Iterable<Member>> members,

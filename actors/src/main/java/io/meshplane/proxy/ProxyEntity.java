@@ -94,10 +94,22 @@ public final class ProxyEntity {
     }
   }
 
-  /** Registers the entity type with sharding; it stops itself, so passivation is off. */
-  public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId()))
+  /**
+   * Registers the entity type with sharding (in this node's region; the other regions' through
+   * proxies, for status asked from here); it stops itself, so passivation is off.
+   */
+  public static void init(ActorSystem<?> system, java.util.List<String> otherRegions) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+    for (String region : otherRegions) {
+      sharding.init(Entity.of(ENTITY_KEY, ctx -> Behaviors.<Command>empty()).withDataCenter(region));
+    }
+  }
+
+  /** {@link #init(ActorSystem, java.util.List)} in a single-region control plane. */
+  public static void init(ActorSystem<?> system) {
+    init(system, java.util.List.of());
   }
 
   public static Behavior<Command> create(String proxyId) {

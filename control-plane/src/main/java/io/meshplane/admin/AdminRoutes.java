@@ -125,10 +125,24 @@ public final class AdminRoutes extends AllDirectives {
         + "that answered; no answer from " + String.join(", ", result.unanswered()) + "\n");
   }
 
+  /**
+   * The proxy's status from this region's shards; a proxy this region does not know is looked up in
+   * the other regions (one that reconnected to another region after its own died, say).
+   */
   private CompletionStage<Object> proxyStatus(String id) {
-    return ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id)
-        .<ProxyEntity.Status>ask(ProxyEntity.GetStatus::new, ASK_TIMEOUT)
-        .thenApply(s -> (Object) s);
+    CompletionStage<ProxyEntity.Status> status = ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id)
+        .ask(ProxyEntity.GetStatus::new, ASK_TIMEOUT);
+    String self = Cluster.get(system).selfMember().dataCenter();
+    for (String region : new java.util.TreeSet<>(Cluster.get(system).state().getAllDataCenters())) {
+      if (region.equals(self)) {
+        continue;
+      }
+      status = status.thenCompose(s -> s.node().isPresent() ? CompletableFuture.completedFuture(s)
+          : ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id, region)
+              .<ProxyEntity.Status>ask(ProxyEntity.GetStatus::new, ASK_TIMEOUT)
+              .exceptionally(e -> s));
+    }
+    return status.thenApply(s -> (Object) s);
   }
 
   private CompletionStage<Object> clusters() {
@@ -136,7 +150,8 @@ public final class AdminRoutes extends AllDirectives {
     for (String id : new java.util.TreeSet<>(memberClusters.ids())) {
       asks.add(ClusterSharding.get(system).entityRefFor(ClusterWatch.ENTITY_KEY, id)
           .<ClusterWatch.Status>ask(ClusterWatch.GetStatus::new, ASK_TIMEOUT).toCompletableFuture()
-          .exceptionally(e -> new ClusterWatch.Status(id, false, "no answer: " + e.getMessage(), false, 0, 0, 0)));
+          .exceptionally(e -> new ClusterWatch.Status(id, false, "no answer: " + e.getMessage(), false, 0, 0, 0,
+              Cluster.get(system).selfMember().dataCenter())));
     }
     return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
       Map<String, Object> out = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -42,41 +43,46 @@ public final class ProxyStatusReport {
     this.system = system;
   }
 
-  /** Every proxy known to the cluster, sorted by id. */
+  /**
+   * Every proxy known to the cluster, sorted by id: each asked in the region whose shards hold it
+   * (sharding runs per region), so that proxies served by any region are listed from any region.
+   */
   public CompletionStage<List<Row>> rows() {
     return proxyIds().thenCompose(ids -> {
+      String self = Cluster.get(system).selfMember().dataCenter();
       List<CompletableFuture<Row>> asks = new ArrayList<>();
-      for (String id : ids) {
-        asks.add(ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id)
-            .<ProxyEntity.Status>ask(ProxyEntity.GetStatus::new, TIMEOUT)
-            .thenApply(ProxyStatusReport::row).toCompletableFuture()
-            .exceptionally(e -> new Row(id, "?", false, "?", "?", Map.of("error", "no answer: " + e.getMessage()))));
-      }
+      ids.forEach((id, region) -> asks.add((region.equals(self)
+              ? ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id)
+              : ClusterSharding.get(system).entityRefFor(ProxyEntity.ENTITY_KEY, id, region))
+          .<ProxyEntity.Status>ask(ProxyEntity.GetStatus::new, TIMEOUT)
+          .thenApply(ProxyStatusReport::row).toCompletableFuture()
+          .exceptionally(e -> new Row(id, "?", false, "?", "?", Map.of("error", "no answer: " + e.getMessage())))));
       return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0]))
           .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
     });
   }
 
-  /** The ids of every Proxy entity on every up member. */
-  CompletionStage<Set<String>> proxyIds() {
-    List<CompletableFuture<Set<String>>> perMember = new ArrayList<>();
+  /** The ids of every Proxy entity on every up member, with the region holding each. */
+  CompletionStage<Map<String, String>> proxyIds() {
+    List<CompletableFuture<Map<String, String>>> perMember = new ArrayList<>();
     for (Member m : Cluster.get(system).state().getMembers()) {
       if (m.status() != MemberStatus.up() && m.status() != MemberStatus.weaklyUp()) {
         continue;
       }
       ActorSelection region = system.classicSystem().actorSelection(m.address() + "/system/sharding/"
           + ProxyEntity.ENTITY_KEY.name());
+      String dc = m.dataCenter();
       perMember.add(Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), TIMEOUT)
           .thenApply(reply -> {
-            Set<String> ids = new TreeSet<>();
+            Map<String, String> ids = new TreeMap<>();
             ((ShardRegion.CurrentShardRegionState) reply).getShards()
-                .forEach(shard -> ids.addAll(shard.getEntityIds()));
-            return (Set<String>) ids;
-          }).toCompletableFuture().exceptionally(e -> Set.of()));
+                .forEach(shard -> shard.getEntityIds().forEach(id -> ids.put(id, dc)));
+            return (Map<String, String>) ids;
+          }).toCompletableFuture().exceptionally(e -> Map.of()));
     }
     return CompletableFuture.allOf(perMember.toArray(new CompletableFuture[0])).thenApply(v -> {
-      Set<String> all = new TreeSet<>();
-      perMember.forEach(f -> all.addAll(f.join()));
+      Map<String, String> all = new TreeMap<>();
+      perMember.forEach(f -> f.join().forEach(all::putIfAbsent));
       return all;
     });
   }

@@ -52,6 +52,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--region", description = "Region of this node.")
   String region;
 
+  @Option(names = "--regions", split = ",", paramLabel = "REGION",
+      description = "Every region of a multi-region control plane, comma-separated (for example eu,us); "
+          + "--region must be one of them. Default: one region.")
+  List<String> regions;
+
   @Option(names = "--zone", description = "Zone of this node.")
   String zone;
 
@@ -186,6 +191,11 @@ public final class RunCommand implements Callable<Integer> {
     put(o, env, "network", network);
     put(o, env, "region", region);
     put(o, env, "zone", zone);
+    if (regions != null) {
+      o.put("meshplane.regions", regions);
+    } else if (env.get("MESHPLANE_REGIONS") != null) {
+      o.put("meshplane.regions", List.of(env.get("MESHPLANE_REGIONS").split(",")));
+    }
     put(o, env, "kubeconfig", kubeconfig);
     put(o, env, "bind-host", bindHost);
     putPath(o, env, "xds.port", "XDS_PORT", xdsPort);

@@ -53,15 +53,22 @@ public final class TcpFront implements AutoCloseable {
   private static final int BACKLOG = 1024;
 
   private final ActorSystem<?> system;
+  /** This region's nodes, then the other regions' (used only while none of this region's is up). */
+  private final List<InetSocketAddress> local;
+  private final List<InetSocketAddress> fallback;
   private final List<InetSocketAddress> nodes;
   private final Set<InetSocketAddress> down = ConcurrentHashMap.newKeySet();
   private final AtomicInteger next = new AtomicInteger();
   private final Tcp.ServerBinding binding;
   private final Cancellable probes;
 
-  private TcpFront(ActorSystem<?> system, List<InetSocketAddress> nodes, int port) {
+  private TcpFront(ActorSystem<?> system, List<InetSocketAddress> local, List<InetSocketAddress> fallback, int port) {
     this.system = system;
-    this.nodes = List.copyOf(nodes);
+    this.local = List.copyOf(local);
+    this.fallback = List.copyOf(fallback);
+    List<InetSocketAddress> all = new java.util.ArrayList<>(local);
+    all.addAll(fallback);
+    this.nodes = List.copyOf(all);
     // Probes block (briefly, on loopback); they run on the blocking-IO dispatcher, never on the
     // stream accepting connections.
     ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
@@ -77,7 +84,8 @@ public final class TcpFront implements AutoCloseable {
     }
     this.probes = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, HEALTH_INTERVAL, this::probeAll,
         blocking);
-    log.info("TCP front on {} for nodes {}", binding.localAddress(), nodes);
+    log.info("TCP front on {} for nodes {}{}", binding.localAddress(), local,
+        fallback.isEmpty() ? "" : ", failing over to " + fallback);
   }
 
   private void probeAll() {
@@ -96,10 +104,20 @@ public final class TcpFront implements AutoCloseable {
 
   /** Starts a front on {@code port} (0: any free port) for these node addresses. */
   public static TcpFront start(ActorSystem<?> system, List<InetSocketAddress> nodes, int port) {
-    if (nodes.isEmpty()) {
+    return start(system, nodes, List.of(), port);
+  }
+
+  /**
+   * A region's stable address: new connections go to {@code local} (this region's nodes) while
+   * any of them is up, else to {@code fallback} (other regions' nodes), and back to {@code local}
+   * as soon as one of them is up again.
+   */
+  public static TcpFront start(ActorSystem<?> system, List<InetSocketAddress> local,
+      List<InetSocketAddress> fallback, int port) {
+    if (local.isEmpty()) {
       throw new IllegalArgumentException("a TCP front needs at least one node");
     }
-    return new TcpFront(system, nodes, port);
+    return new TcpFront(system, local, fallback, port);
   }
 
   public int port() {
@@ -120,19 +138,29 @@ public final class TcpFront implements AutoCloseable {
   }
 
   /**
-   * The next node round robin among those up, each checked with a connect first (on loopback,
-   * well under a millisecond) so that connections arriving right after a node died, before the
-   * periodic probe saw it, do not land on it; if none is up, the next one anyway.
+   * The next node round robin among this region's nodes that are up, else among the other
+   * regions', each checked with a connect first (on loopback, well under a millisecond) so that
+   * connections arriving right after a node died, before the periodic probe saw it, do not land
+   * on it; if none is up, the next local one anyway.
    */
   InetSocketAddress pick() {
-    int start = Math.floorMod(next.getAndIncrement(), nodes.size());
-    for (int i = 0; i < nodes.size(); i++) {
-      InetSocketAddress candidate = nodes.get((start + i) % nodes.size());
+    int turn = next.getAndIncrement();
+    InetSocketAddress picked = pickAmong(local, turn);
+    if (picked == null && !fallback.isEmpty()) {
+      picked = pickAmong(fallback, turn);
+    }
+    return picked != null ? picked : local.get(Math.floorMod(turn, local.size()));
+  }
+
+  private InetSocketAddress pickAmong(List<InetSocketAddress> candidates, int turn) {
+    int start = Math.floorMod(turn, candidates.size());
+    for (int i = 0; i < candidates.size(); i++) {
+      InetSocketAddress candidate = candidates.get((start + i) % candidates.size());
       if (!down.contains(candidate) && probe(candidate, PICK_PROBE_TIMEOUT_MILLIS, false)) {
         return candidate;
       }
     }
-    return nodes.get(start);
+    return null;
   }
 
   private boolean probe(InetSocketAddress node, int timeoutMillis, boolean downOnTimeout) {

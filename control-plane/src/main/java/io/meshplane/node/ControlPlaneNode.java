@@ -12,6 +12,7 @@ import io.meshplane.config.ClusterJoin;
 import io.meshplane.config.ConfigClusterSettings;
 import io.meshplane.config.MeshConfigSource;
 import io.meshplane.config.NodeSettings;
+import io.meshplane.persistence.CassandraRegions;
 import io.meshplane.persistence.CassandraSchema;
 import io.meshplane.persistence.LocalCassandra;
 import io.meshplane.proxy.ProxyEntity;
@@ -151,7 +152,8 @@ public final class ControlPlaneNode implements AutoCloseable {
     PekkoManagement management = null;
     try {
       system = ActorSystem.create(Behaviors.empty(), "meshplane",
-          systemConfig(settings, contactPoints, datacenter).withFallback(config));
+          systemConfig(settings, contactPoints, datacenter).withFallback(regionsConfig(settings, config, datacenter))
+              .withFallback(config));
       management = joinCluster(system, settings.join());
       CassandraSchema.ensure(system, Duration.ofSeconds(60));
 
@@ -161,8 +163,9 @@ public final class ControlPlaneNode implements AutoCloseable {
           Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.changesTopic(settings.dataCenter())), "service-changes",
           Props.empty());
       ServiceEntity.init(system, changes, clock);
-      ProxyEntity.init(system);
-      ClusterWatch.init(system, registries, regions(settings, members), clock);
+      Regions regions = regions(settings, members);
+      ProxyEntity.init(system, regions.others());
+      ClusterWatch.init(system, registries, regions, clock);
       ClusterSharding sharding = ClusterSharding.get(system);
       ActorRef<PushHub.Command> hub = system.systemActorOf(PushHub.create(
           new PushHub.Settings(settings.quietWindow(), settings.maxDelay(), Duration.ofSeconds(5),
@@ -242,6 +245,28 @@ public final class ControlPlaneNode implements AutoCloseable {
       }
       return id.equals(members.configClusterId()) ? Optional.of(settings.region()) : Optional.empty();
     });
+  }
+
+  /**
+   * With several regions, the journal and snapshot keyspaces replicate to every region's Cassandra
+   * data center (named as the region), {@code meshplane.cassandra.replication-factor} replicas each,
+   * with NetworkTopologyStrategy; reads and writes stay in this region's data center (LOCAL_QUORUM).
+   */
+  static Config regionsConfig(NodeSettings settings, Config config, String datacenter) {
+    if (settings.regions().isEmpty()) {
+      return ConfigFactory.empty();
+    }
+    int factor = config.getInt("meshplane.cassandra.replication-factor");
+    Map<String, Integer> factors = new java.util.TreeMap<>();
+    settings.regions().forEach(r -> factors.put(r, factor));
+    try {
+      return CassandraRegions.config(datacenter, factors);
+    } catch (IllegalArgumentException e) {
+      throw new io.meshplane.model.InvalidInputException("meshplane.regions " + settings.regions()
+          + " with Cassandra data center '" + datacenter + "': " + e.getMessage()
+          + " (each region's Cassandra data center is named as the region: set meshplane.cassandra.local-datacenter"
+          + " or --cassandra-dc to this node's region)");
+    }
   }
 
   private static Config systemConfig(NodeSettings s, List<String> contactPoints, String datacenter) {

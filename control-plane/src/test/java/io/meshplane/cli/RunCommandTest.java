@@ -89,6 +89,24 @@ class RunCommandTest {
   }
 
   @Test
+  void regions_make_the_region_the_pekko_data_center_and_bad_ones_exit_2() {
+    NodeSettings single = settings(Map.of(), "--region", "eu");
+    assertThat(single.regions()).isEmpty();
+    assertThat(single.dataCenter()).as("one region: Pekko's default data center").isEqualTo("default");
+    NodeSettings multi = settings(Map.of(), "--regions", "eu,us", "--region", "us");
+    assertThat(multi.regions()).containsExactly("eu", "us");
+    assertThat(multi.dataCenter()).isEqualTo("us");
+    assertThat(settings(Map.of("MESHPLANE_REGIONS", "eu,us", "MESHPLANE_REGION", "eu")).dataCenter()).isEqualTo("eu");
+
+    Result notListed = run("run", "--regions", "eu,us", "--region", "asia");
+    assertThat(notListed.code()).isEqualTo(2);
+    assertThat(notListed.err()).contains("meshplane.region").contains("asia").contains("[eu, us]");
+    assertThat(run("run", "--regions", "eu,EU West", "--region", "eu").err())
+        .contains("meshplane.regions").contains("EU West").contains("lower-case");
+    assertThat(run("run", "--regions", "eu,eu", "--region", "eu").err()).contains("names a region twice");
+  }
+
+  @Test
   void contact_points_make_cassandra_external() {
     NodeSettings s = settings(Map.of(), "--cassandra", "10.0.0.5:9042, 10.0.0.6:9042");
     assertThat(s.cassandraContactPoints()).containsExactly("10.0.0.5:9042", "10.0.0.6:9042");

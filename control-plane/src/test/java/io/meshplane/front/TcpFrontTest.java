@@ -97,6 +97,40 @@ class TcpFrontTest {
   }
 
   @Test
+  void a_region_front_prefers_its_own_nodes_fails_over_to_the_other_region_and_comes_back() throws IOException {
+    ServerSocket localServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    int localPort = localServer.getLocalPort();
+    localServer.close();
+    InetSocketAddress local = new InetSocketAddress(InetAddress.getLoopbackAddress(), localPort);
+    TcpFront front = TcpFront.start(testKit.system(), List.of(local), List.of(node("remote")), 0);
+    try {
+      // The local region is down: every connection goes to the other region.
+      for (int i = 0; i < 4; i++) {
+        assertThat(callThrough(front)).isEqualTo("remote");
+      }
+      // The local node is back on its address: connections return to it.
+      ServerSocket back = new ServerSocket(localPort, 50, InetAddress.getLoopbackAddress());
+      nodes.add(back);
+      acceptors.execute(() -> {
+        while (!back.isClosed()) {
+          try (Socket s = back.accept()) {
+            s.getOutputStream().write("local".getBytes(StandardCharsets.UTF_8));
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> callThrough(front).equals("local"));
+      for (int i = 0; i < 4; i++) {
+        assertThat(callThrough(front)).isEqualTo("local");
+      }
+    } finally {
+      front.close();
+    }
+  }
+
+  @Test
   void many_connections_at_once_are_all_routed() throws Exception {
     TcpFront front = TcpFront.start(testKit.system(), List.of(node("a"), deadNode(), node("b")), 0);
     ExecutorService clients = Executors.newFixedThreadPool(32);

@@ -33,6 +33,12 @@ public final class Bench {
           + (multicluster ? MulticlusterBench.usage() : LoadBench.usage(args[0])));
       System.exit(2);
       return;
+    } catch (Exception | Error e) {
+      // Exit even so: the mock API servers' threads would keep the JVM (and the build lock) alive.
+      System.err.println("bench " + args[0] + " failed: " + e);
+      e.printStackTrace();
+      System.exit(1);
+      return;
     }
     boolean ok = outcome.ok();
     if (!ok) {

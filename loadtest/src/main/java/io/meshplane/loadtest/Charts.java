@@ -68,7 +68,8 @@ final class Charts {
       chart.addSeries(name, x, y);
     });
     if (chart.getSeriesMap().isEmpty()) {
-      chart.addSeries("no data", new double[] {0}, new double[] {0});
+      // A logarithmic axis takes no zero.
+      chart.addSeries("no data", new double[] {logX ? 1 : 0}, new double[] {0});
     }
     try {
       BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);

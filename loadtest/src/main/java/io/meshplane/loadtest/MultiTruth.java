@@ -161,6 +161,22 @@ final class MultiTruth implements SimProxy.Listener {
     return out;
   }
 
+  /**
+   * The first service {@code p} does not hold the truth of, as "cluster: holds [..], truth [..]";
+   * empty when it has converged. For the report of a run that does not converge.
+   */
+  java.util.Optional<String> mismatch(SimProxy p) {
+    String network = networkOfProxy.get(p.id);
+    for (String c : p.clusters) {
+      Set<String> truth = truth(network, serviceOfCluster.get(c));
+      if (!p.endpoints(c).equals(truth)) {
+        return java.util.Optional.of(p.id + " (" + network + ") " + c + ": holds " + p.endpoints(c) + ", truth "
+            + truth);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** Whether {@code p}, on {@code network}, holds the truth of every service it subscribes to. */
   boolean converged(SimProxy p) {
     String network = networkOfProxy.get(p.id);

@@ -182,6 +182,13 @@ final class MulticlusterBench {
     } catch (IllegalStateException e) {
       r.failure = e.getMessage();
       System.err.println("bench multicluster: " + e.getMessage());
+      List<SimProxy> all = fleets.stream().flatMap(f -> f.proxies.stream()).toList();
+      List<String> off = all.stream().map(truth::mismatch).flatMap(java.util.Optional::stream).toList();
+      if (!all.isEmpty()) {
+        r.failure += "; " + (all.size() - off.size()) + " of " + all.size() + " proxies on the ground truth"
+            + (off.isEmpty() ? "" : ", for example " + String.join("; ", off.subList(0, Math.min(3, off.size()))));
+        System.err.println("bench multicluster: " + r.failure);
+      }
     } finally {
       List<SimProxy> all = fleets.stream().flatMap(f -> f.proxies.stream()).toList();
       r.convergedProxies = all.stream().filter(truth::converged).count();
