@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The files a {@link LocalCassandra} lays out under its data directory: a minimal
@@ -20,29 +23,49 @@ final class CassandraFiles {
   /** SimpleSnitch always names its single data center this. */
   static final String SIMPLE_SNITCH_DATACENTER = "datacenter1";
 
+  /** What Cassandra and the {@code dc:factor} replication settings accept as a data-center name here. */
+  static final Pattern DATACENTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+
+  private static final Pattern SEED = Pattern.compile("[^:\\s,]+:\\d{1,5}");
+
   private CassandraFiles() {}
+
+  /** A seed is {@code host:storagePort}; anything else is refused with the expected form. */
+  static void checkSeed(String seed) {
+    if (seed == null || !SEED.matcher(seed).matches()
+        || Integer.parseInt(seed.substring(seed.lastIndexOf(':') + 1)) > 65535) {
+      throw new IllegalArgumentException("a seed must be host:storagePort (for example 127.0.0.1:7000), was '"
+          + seed + "'");
+    }
+  }
 
   static Path confDir(Path dataDir) {
     return dataDir.resolve("conf");
   }
 
-  /** Writes {@code conf/cassandra.yaml} (and the rackdc file when a named data center is asked). */
-  static Path writeConfig(Path dataDir, String host, int nativePort, int storagePort, String datacenter)
-      throws IOException {
+  /**
+   * Writes {@code conf/cassandra.yaml} (and the rackdc file when a named data center is asked).
+   * With no seeds the node is its own seed; otherwise it is added to them (it then needs no other
+   * node to restart).
+   */
+  static Path writeConfig(Path dataDir, String host, int nativePort, int storagePort, String datacenter,
+      List<String> seeds) throws IOException {
     Path conf = Files.createDirectories(confDir(dataDir));
     boolean simple = SIMPLE_SNITCH_DATACENTER.equals(datacenter);
+    Set<String> allSeeds = new LinkedHashSet<>(seeds);
+    allSeeds.add(host + ":" + storagePort);
     String yaml = String.join("\n",
         "# Written by Meshplane's LocalCassandra on every start; edits are overwritten.",
         "cluster_name: meshplane-local",
         "num_tokens: 16",
         "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
         "endpoint_snitch: " + (simple ? "SimpleSnitch" : "GossipingPropertyFileSnitch"),
-        // One node: there is nothing to rank, so skip the dynamic snitch's scoring.
+        // One node per data center here: there is nothing to rank, so skip the dynamic snitch's scoring.
         "dynamic_snitch: false",
         "seed_provider:",
         "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
         "    parameters:",
-        "      - seeds: " + quote(host + ":" + storagePort),
+        "      - seeds: " + quote(String.join(",", allSeeds)),
         "listen_address: " + quote(host),
         "rpc_address: " + quote(host),
         "storage_port: " + storagePort,

@@ -36,10 +36,13 @@ public final class LocalCassandra implements AutoCloseable {
 
   /**
    * How to run the server. Port 0 picks a free port; a data center other than
-   * {@code datacenter1} switches from SimpleSnitch to GossipingPropertyFileSnitch. Immutable.
+   * {@code datacenter1} switches from SimpleSnitch to GossipingPropertyFileSnitch. {@code seeds}
+   * lists the gossip seeds as {@code host:storagePort}; empty means this node is its own (and
+   * only) seed. A node of a second data center names a node of the first here to join its ring.
+   * Immutable.
    */
   public record Settings(Path dataDir, String host, int nativePort, int storagePort, String datacenter,
-      String heap, Duration startTimeout) {
+      String heap, Duration startTimeout, List<String> seeds) {
 
     public Settings {
       requireNonNull(dataDir, "dataDir");
@@ -47,6 +50,7 @@ public final class LocalCassandra implements AutoCloseable {
       requireNonNull(datacenter, "datacenter");
       requireNonNull(heap, "heap");
       requireNonNull(startTimeout, "startTimeout");
+      requireNonNull(seeds, "seeds");
       if (nativePort < 0 || nativePort > 65535 || storagePort < 0 || storagePort > 65535) {
         throw new IllegalArgumentException("ports must be 0-65535 (0 = pick a free one), were native "
             + nativePort + " and storage " + storagePort);
@@ -54,33 +58,55 @@ public final class LocalCassandra implements AutoCloseable {
       if (startTimeout.isNegative() || startTimeout.isZero()) {
         throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
       }
+      if (!CassandraFiles.DATACENTER_NAME.matcher(datacenter).matches()) {
+        throw new IllegalArgumentException("datacenter must be letters, digits, '_' or '-' (for example eu), was '"
+            + datacenter + "'");
+      }
+      for (String seed : seeds) {
+        CassandraFiles.checkSeed(seed);
+      }
+      seeds = List.copyOf(seeds);
       dataDir = dataDir.toAbsolutePath().normalize();
     }
 
-    /** 127.0.0.1, free ports, {@code datacenter1}, a 512 MB heap and 90 s to start. */
+    /** Without seeds: the node is its own seed (the single-node form). */
+    public Settings(Path dataDir, String host, int nativePort, int storagePort, String datacenter, String heap,
+        Duration startTimeout) {
+      this(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, List.of());
+    }
+
+    /** 127.0.0.1, free ports, {@code datacenter1}, a 512 MB heap, 90 s to start, its own seed. */
     public static Settings defaults(Path dataDir) {
       return new Settings(dataDir, "127.0.0.1", 0, 0, CassandraFiles.SIMPLE_SNITCH_DATACENTER, "512m",
-          Duration.ofSeconds(90));
+          Duration.ofSeconds(90), List.of());
     }
 
     public Settings withHost(String value) {
-      return new Settings(dataDir, value, nativePort, storagePort, datacenter, heap, startTimeout);
+      return new Settings(dataDir, value, nativePort, storagePort, datacenter, heap, startTimeout, seeds);
     }
 
     public Settings withPorts(int nativeValue, int storageValue) {
-      return new Settings(dataDir, host, nativeValue, storageValue, datacenter, heap, startTimeout);
+      return new Settings(dataDir, host, nativeValue, storageValue, datacenter, heap, startTimeout, seeds);
     }
 
     public Settings withDatacenter(String value) {
-      return new Settings(dataDir, host, nativePort, storagePort, value, heap, startTimeout);
+      return new Settings(dataDir, host, nativePort, storagePort, value, heap, startTimeout, seeds);
     }
 
     public Settings withHeap(String value) {
-      return new Settings(dataDir, host, nativePort, storagePort, datacenter, value, startTimeout);
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, value, startTimeout, seeds);
     }
 
     public Settings withStartTimeout(Duration value) {
-      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, value);
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, value, seeds);
+    }
+
+    /**
+     * Gossip seeds, {@code host:storagePort} each (see {@link LocalCassandra#seed()}); this node
+     * is added to them when it is not listed, so that a restart alone still finds a seed.
+     */
+    public Settings withSeeds(List<String> value) {
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, value);
     }
   }
 
@@ -117,7 +143,7 @@ public final class LocalCassandra implements AutoCloseable {
       int nativePort = settings.nativePort() != 0 ? settings.nativePort() : CassandraCommand.freePort(settings.host());
       int storagePort = settings.storagePort() != 0 ? settings.storagePort() : CassandraCommand.freePort(settings.host());
       Path yaml = CassandraFiles.writeConfig(dataDir, settings.host(), nativePort, storagePort,
-          settings.datacenter());
+          settings.datacenter(), settings.seeds());
       Path logFile = dataDir.resolve("cassandra.log");
       Files.writeString(logFile, "=== LocalCassandra start at " + Instant.now() + " ===\n",
           StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -126,8 +152,9 @@ public final class LocalCassandra implements AutoCloseable {
           .directory(dataDir.toFile())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-      log.info("starting Cassandra on {}:{} (storage port {}, dc {}, data in {})", settings.host(),
-          nativePort, storagePort, settings.datacenter(), dataDir);
+      log.info("starting Cassandra on {}:{} (storage port {}, dc {}, seeds {}, data in {})", settings.host(),
+          nativePort, storagePort, settings.datacenter(),
+          settings.seeds().isEmpty() ? "itself" : settings.seeds(), dataDir);
       LocalCassandra cassandra = new LocalCassandra(settings, nativePort, storagePort, builder.start(), logFile);
       Runtime.getRuntime().addShutdownHook(cassandra.shutdownHook);
       cassandra.awaitCql(startNanos);
@@ -157,6 +184,16 @@ public final class LocalCassandra implements AutoCloseable {
   /** {@code host:port} of the CQL port, as the driver's {@code basic.contact-points} wants it. */
   public String contactPoint() {
     return settings.host() + ":" + nativePort;
+  }
+
+  /** {@code host:storagePort}: what another node lists in {@link Settings#withSeeds} to join this one. */
+  public String seed() {
+    return settings.host() + ":" + storagePort;
+  }
+
+  /** The settings with the ports actually bound: start again from these to restart on the same data. */
+  public Settings boundSettings() {
+    return settings.withPorts(nativePort, storagePort);
   }
 
   /** Process id of the Cassandra JVM. */
@@ -191,6 +228,27 @@ public final class LocalCassandra implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+    } finally {
+      closeParentPipe();
+      removeShutdownHook();
+    }
+  }
+
+  /**
+   * Kills the server with SIGKILL, as a crash would, and waits until it is gone: no drain, no
+   * flush (the commit log is replayed on the next start). Idempotent.
+   */
+  public synchronized void kill() {
+    try {
+      if (process.isAlive()) {
+        log.info("killing Cassandra {} (pid {}) with SIGKILL", contactPoint(), process.pid());
+        process.toHandle().destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("Cassandra pid " + process.pid() + " survived SIGKILL for 30 s");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       closeParentPipe();
       removeShutdownHook();
