@@ -35,7 +35,7 @@ final class ReplicationReport {
     line(b, "");
     line(b, "## Propagation during churn (write in eu -> persisted and applied in us)");
     line(b, "");
-    line(b, "| design | sent | failed | applied in us | p50 ms | p90 ms | p99 ms | max ms | forwards re-sent |");
+    line(b, "| design | sent | failed | applied in us | p50 ms | p90 ms | p99 ms | max ms | forwards re-sent during churn |");
     line(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (var r : results) {
       Histogram h = r.propagation();
@@ -45,11 +45,12 @@ final class ReplicationReport {
     line(b, "");
     line(b, "Creation (all services written at once, %d in flight):", 64);
     line(b, "");
-    line(b, "| design | services | seconds until all applied in us | p50 ms | p99 ms | max ms |");
-    line(b, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    line(b, "| design | services | failed writes | seconds until all applied in us | p50 ms | p99 ms | max ms "
+        + "| forwards re-sent |");
+    line(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (var r : results) {
-      line(b, "| %s | %d | %.1f | %s | %s | %s |", r.design(), r.services(), r.creationSeconds(),
-          ms(r.creation(), 50), ms(r.creation(), 99), max(r.creation()));
+      line(b, "| %s | %d | %d | %.1f | %s | %s | %s | %d |", r.design(), r.services(), r.creationFailed(),
+          r.creationSeconds(), ms(r.creation(), 50), ms(r.creation(), 99), max(r.creation()), r.creationRetries());
     }
     line(b, "");
     line(b, "## Cassandra load per node (operations per second)");

@@ -75,7 +75,7 @@ final class StreamService extends EventSourcedBehavior<StreamService.Command, St
 
   private StreamService(ActorContext<Command> context, String region, String otherRegion, String serviceId,
       Propagation propagation) {
-    super(PersistenceId.of(KEY.name(), region + "|" + serviceId, "|"));
+    super(PersistenceId.ofUniqueId(KEY.name() + "|" + region + "|" + serviceId));
     this.context = context;
     this.region = region;
     this.otherRegion = otherRegion;
