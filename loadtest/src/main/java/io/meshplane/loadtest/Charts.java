@@ -11,7 +11,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 
 /** PNG charts of benchmark series, with XChart. */
-final class Charts {
+public final class Charts {
 
   private Charts() {}
 
@@ -34,7 +34,7 @@ final class Charts {
   }
 
   /** {@link #cdf(Path, String, org.HdrHistogram.Histogram)} with one curve per named histogram. */
-  static void cdf(Path file, String title, Map<String, org.HdrHistogram.Histogram> curves) {
+  public static void cdf(Path file, String title, Map<String, org.HdrHistogram.Histogram> curves) {
     Map<String, List<double[]>> series = new java.util.LinkedHashMap<>();
     curves.forEach((name, micros) -> {
       List<double[]> points = new java.util.ArrayList<>();
