@@ -103,6 +103,8 @@ public final class ClusterWatch {
    * every foreign cluster over meanwhile. Cross-region failure detection comes first.
    */
   static final Duration TAKEOVER_DELAY = Duration.ofSeconds(3);
+  /** How often a watch looks at the regions' availability besides on cluster events. */
+  static final Duration REGIONS_CHECK_INTERVAL = Duration.ofSeconds(1);
 
   private ClusterWatch() {}
 
@@ -365,7 +367,14 @@ public final class ClusterWatch {
         cluster.subscriptions().tell(Subscribe.create(
             ctx.messageAdapter(ClusterEvent.MemberEvent.class, e -> RegionsChanged.INSTANCE),
             ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+            ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, e -> RegionsChanged.INSTANCE),
+            ClusterEvent.ReachabilityEvent.class));
         timers.startTimerWithFixedDelay(ReconcileTick.INSTANCE, RECONCILE_INTERVAL);
+        // Pekko does not publish every change of another region's reachability as an event (a
+        // killed region that came back was seen reachable again only at the next membership
+        // event, a minute later): look again every second.
+        timers.startTimerWithFixedDelay("regions", RegionsChanged.INSTANCE, REGIONS_CHECK_INTERVAL);
       }
     }
 

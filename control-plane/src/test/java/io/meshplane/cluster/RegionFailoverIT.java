@@ -151,7 +151,9 @@ class RegionFailoverIT {
         millisSince(changedAt));
 
     // ---- eu comes back: east's watch goes home ----
-    ControlPlaneProcess euAgain = keep(startNode(dir, eu, seed, kubeconfig, nodeConfig, 2));
+    // It joins through us (its own address as the only seed would make it form a cluster of its own).
+    ControlPlaneProcess euAgain = keep(startNode(dir, eu, "pekko://meshplane@127.0.0.1:" + us.remoting(), kubeconfig,
+        nodeConfig, 2));
     long restartedAt = System.nanoTime();
     awaitWatcher(usNode, "east", "eu");
     awaitWatcher(euAgain, "east", "eu");
