@@ -290,9 +290,7 @@ public final class ClusterWatch {
    * plane the id it always had).
    */
   public static PersistenceId persistenceId(String clusterId, String region) {
-    return Regions.DEFAULT.equals(region)
-        ? PersistenceId.of(ENTITY_KEY.name(), clusterId)
-        : PersistenceId.of(ENTITY_KEY.name() + "-" + region, clusterId);
+    return Regions.persistenceId(ENTITY_KEY.name(), clusterId, region);
   }
 
   public static Behavior<Command> create(String clusterId, MemberRegistry.Factory registries,

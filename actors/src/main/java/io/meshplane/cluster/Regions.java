@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
  * The regions of one control plane and which of them watches each member cluster. A region is a
@@ -59,6 +60,17 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
           + ": expected the node's region among meshplane.regions");
     }
     all = List.copyOf(sorted);
+  }
+
+  /**
+   * The journal of an entity of type {@code typeName} in {@code region}: each region keeps its own,
+   * written by that region only; a single-region control plane keeps the id it always had.
+   */
+  public static PersistenceId persistenceId(String typeName, String entityId,
+      String region) {
+    return DEFAULT.equals(region)
+        ? PersistenceId.of(typeName, entityId)
+        : PersistenceId.of(typeName + "-" + region, entityId);
   }
 
   /** One region, this one: every member cluster is watched here and nothing is replicated. */

@@ -2,6 +2,7 @@ package io.meshplane.service;
 
 import static java.util.Objects.requireNonNull;
 
+import io.meshplane.cluster.Regions;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
@@ -88,7 +89,7 @@ public final class ServiceEntity {
    * own, so each region has its own topic (a single-region control plane the one it always had).
    */
   public static String changesTopic(String region) {
-    return "default".equals(region) ? CHANGES_TOPIC : CHANGES_TOPIC + "-" + region;
+    return Regions.DEFAULT.equals(region) ? CHANGES_TOPIC : CHANGES_TOPIC + "-" + region;
   }
 
   /**
@@ -96,9 +97,7 @@ public final class ServiceEntity {
    * by that region's cluster watches (a single-region control plane the id it always had).
    */
   public static PersistenceId persistenceId(String hostname, String region) {
-    return "default".equals(region)
-        ? PersistenceId.of(ENTITY_KEY.name(), hostname)
-        : PersistenceId.of(ENTITY_KEY.name() + "-" + region, hostname);
+    return Regions.persistenceId(ENTITY_KEY.name(), hostname, region);
   }
 
   /**

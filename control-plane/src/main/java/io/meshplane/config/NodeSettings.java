@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.meshplane.cluster.Regions;
 import io.meshplane.model.InvalidInputException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ public record NodeSettings(
    * {@code default}.
    */
   public String dataCenter() {
-    return regions.isEmpty() ? "default" : region;
+    return regions.isEmpty() ? Regions.DEFAULT : region;
   }
 
   /** Whether no Cassandra was configured and a local one must be started. */
