@@ -104,8 +104,10 @@ class TwoRegionCassandraIT {
     } finally {
       kit.shutdownTestKit();
     }
-    // The driver waited for schema agreement as eu's gossip saw it; us may apply the last change
-    // a few milliseconds later.
+    // A plain table in the same keyspace (same replication) for the reads and writes below.
+    euSession.execute("CREATE TABLE IF NOT EXISTS " + PROBE + " (id text PRIMARY KEY, value text)");
+    // The driver waited for schema agreement as eu's gossip saw it (and gives up silently after
+    // its timeout); us may apply the last change later, so the probe table is awaited there too.
     await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
       for (String keyspace : List.of("meshplane_journal", "meshplane_snapshot")) {
         Row row = usSession.execute(
@@ -117,9 +119,10 @@ class TwoRegionCassandraIT {
       }
       assertThat(usSession.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = "
           + "'meshplane_journal' AND table_name = 'messages'").one()).isNotNull();
+      assertThat(usSession.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = "
+          + "'meshplane_journal' AND table_name = 'region_probe'").one()).as("the probe table as seen in us")
+          .isNotNull();
     });
-    // A plain table in the same keyspace (same replication) for the reads and writes below.
-    euSession.execute("CREATE TABLE IF NOT EXISTS " + PROBE + " (id text PRIMARY KEY, value text)");
   }
 
   @Test
