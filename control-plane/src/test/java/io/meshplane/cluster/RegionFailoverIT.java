@@ -51,9 +51,10 @@ import org.junit.jupiter.api.Test;
  * has a stable address that prefers its own nodes and fails over to the other region's. eu's client
  * is grpc-java's xDS client making real RPCs; us's is a raw ADS stream reading the greeter's EDS.
  *
- * <p>eu's node is killed with SIGKILL: eu's client is served by us through its stable address, us
- * takes east's watch over so that east's endpoint changes keep flowing, and both clients converge
- * to the ground truth. eu comes back: the watch goes home, and a later change reaches both
+ * <p>The whole of eu dies: its control-plane node and its Cassandra node are killed with SIGKILL.
+ * eu's client is served by us through its stable address, us takes east's watch over so that
+ * east's endpoint changes keep flowing, and both clients converge to the ground truth. eu comes
+ * back (Cassandra first, on its old data): the watch goes home, and a later change reaches both
  * regions, whose service state is then identical. Prints the timeline.
  */
 class RegionFailoverIT {
@@ -134,7 +135,9 @@ class RegionFailoverIT {
     // ---- eu dies ----
     long killedAt = System.nanoTime();
     euNode.kill9();
-    System.out.printf("[regions] kill -9 eu's node (pid %d)%n", euNode.pid());
+    euDb.kill();
+    System.out.printf("[regions] kill -9 eu's node (pid %d) and eu's Cassandra node (pid %d)%n", euNode.pid(),
+        euDb.pid());
     Awaitility.await("eu's client served again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
         .ignoreExceptions().until(() -> truth.contains(Greeters.call(euClient, 2)));
     System.out.printf("[regions] eu's client served again (by us) %d ms after the kill%n", millisSince(killedAt));
@@ -151,9 +154,11 @@ class RegionFailoverIT {
         millisSince(changedAt));
 
     // ---- eu comes back: east's watch goes home ----
+    // eu's Cassandra node first, on its old ports and data: hints from us bring it up to date.
+    LocalCassandra euDbAgain = keep(LocalCassandra.start(euDb.boundSettings()));
     // It joins through us (its own address as the only seed would make it form a cluster of its own).
-    ControlPlaneProcess euAgain = keep(startNode(dir, eu, "pekko://meshplane@127.0.0.1:" + us.remoting(), kubeconfig,
-        nodeConfig, 2));
+    ControlPlaneProcess euAgain = keep(startNode(dir, new Region("eu", eu.xds(), eu.admin(), eu.remoting(), euDbAgain),
+        "pekko://meshplane@127.0.0.1:" + us.remoting(), kubeconfig, nodeConfig, 2));
     long restartedAt = System.nanoTime();
     awaitWatcher(usNode, "east", "eu");
     awaitWatcher(euAgain, "east", "eu");
