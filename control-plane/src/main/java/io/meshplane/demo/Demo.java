@@ -408,8 +408,13 @@ public final class Demo implements AutoCloseable {
             "kubectl works against the simulated cluster too (no watch; --validate=false for apply)"),
         new DemoInfo.Suggestion("kubectl --kubeconfig " + kubeconfig.resolveSibling("kubeconfig-west")
             + " get endpointslices,services,pods", "the member cluster " + DemoNetworks.WEST_CLUSTER),
-        new DemoInfo.Suggestion(kubectl + " get secrets -n " + DemoNetworks.SECRETS_NAMESPACE + " -o yaml",
-            "the remote secret that joins " + DemoNetworks.WEST_CLUSTER),
+        regions.isEmpty()
+            ? new DemoInfo.Suggestion(kubectl + " get secrets -n " + DemoNetworks.SECRETS_NAMESPACE + " -o yaml",
+                "the remote secret that joins " + DemoNetworks.WEST_CLUSTER)
+            : new DemoInfo.Suggestion("kubectl --kubeconfig " + kubeconfig.resolveSibling("kubeconfig-config")
+                + " get secrets -n " + DemoNetworks.SECRETS_NAMESPACE + " -o yaml", "the remote secrets in config "
+                + "cluster " + DemoRegions.CONFIG_CLUSTER + " that join " + CLUSTER_ID + " (home region "
+                + DemoRegions.EU + ") and " + DemoNetworks.WEST_CLUSTER + " (home region " + DemoRegions.US + ")"),
         new DemoInfo.Suggestion(kubectl + " get endpointslices -o custom-columns="
             + "'NAME:.metadata.name,ADDRESSES:.endpoints[*].addresses[*]'", "the slice's addresses, by kubectl"),
         new DemoInfo.Suggestion("./meshplane proxy-status --admin http://" + adminAddress,
