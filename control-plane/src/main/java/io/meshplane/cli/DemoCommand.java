@@ -3,7 +3,10 @@ package io.meshplane.cli;
 import io.meshplane.demo.Demo;
 import io.meshplane.demo.DemoEndpointsCommand;
 import io.meshplane.demo.DemoKillNodeCommand;
+import io.meshplane.demo.DemoKillRegionCommand;
+import io.meshplane.demo.DemoRegions;
 import io.meshplane.demo.DemoStartNodeCommand;
+import io.meshplane.demo.DemoStartRegionCommand;
 import io.meshplane.demo.DemoLogging;
 import io.meshplane.demo.DemoSettings;
 import io.meshplane.demo.LocalPorts;
@@ -25,7 +28,8 @@ import picocli.CommandLine.Option;
  * 0 stopped as asked, 1 could not start, 2 bad usage.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    subcommands = {DemoEndpointsCommand.class, DemoKillNodeCommand.class, DemoStartNodeCommand.class},
+    subcommands = {DemoEndpointsCommand.class, DemoKillNodeCommand.class, DemoStartNodeCommand.class,
+        DemoKillRegionCommand.class, DemoStartRegionCommand.class},
     description = {
         "Runs a local demo mesh: a simulated Kubernetes cluster with service 'greeter' and three gRPC backends "
             + "(two registered), a real Cassandra, three control-plane nodes (child JVMs in one Pekko cluster) "
@@ -39,12 +43,17 @@ import picocli.CommandLine.Option;
             + "service's endpoints; the client's answers follow within a second.",
         "'meshplane demo kill-node 2' kills node-2 with SIGKILL: the demo prints the node's death and the "
             + "client's xDS stream moving to another node while the answers go on; 'meshplane demo start-node 2' "
-            + "starts it again."})
+            + "starts it again.",
+        "'--regions 2' runs two regions, eu and us (Pekko data centers, a Cassandra data center each, --nodes nodes "
+            + "each, a stable address each); cluster demo is homed in eu, demo-west in us. 'meshplane demo "
+            + "kill-region eu' kills all of eu's nodes: eu's clients move to us, which takes over demo's watch; "
+            + "'meshplane demo start-region eu' brings eu back."})
 public final class DemoCommand implements Callable<Integer> {
 
   private static final int DEFAULT_XDS_PORT = 15010;
   private static final int DEFAULT_ADMIN_PORT = 15014;
   private static final int DEFAULT_NODES = 3;
+  private static final int DEFAULT_NODES_PER_REGION = 2;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -56,8 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--nodes", paramLabel = "N",
       description = "How many control-plane nodes, " + DemoSettings.MIN_NODES + "-" + DemoSettings.MAX_NODES
-          + " (default 3). Keep a majority alive: the Split Brain Resolver stops a minority.")
+          + " (default 3); with --regions 2, per region, " + DemoSettings.MIN_NODES + "-"
+          + DemoSettings.MAX_NODES_PER_REGION + " (default 2). Keep a majority alive: the Split Brain Resolver stops "
+          + "a minority.")
   String nodes;
+
+  @Option(names = "--regions", paramLabel = "N",
+      description = "1 (default) or 2: with 2, regions eu and us, each with its own Cassandra data center, nodes "
+          + "and stable address; kill one with 'meshplane demo kill-region eu'.")
+  String regions;
 
   @Option(names = "--duration", paramLabel = "SECONDS",
       description = "Stop after this many seconds (default: run until Ctrl-C).")
@@ -75,11 +91,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Optional<Duration> duration = duration();
-    int nodeCount = nodeCount();
+    int regionCount = regionCount();
+    int nodeCount = nodeCount(regionCount);
     int xds = port("--xds-port", xdsPort, DEFAULT_XDS_PORT, 0);
     int admin = port("--admin-port", adminPort, DEFAULT_ADMIN_PORT, xds);
     Path demoDir = directory();
-    DemoSettings settings = new DemoSettings(demoDir, xds, admin, nodeCount,
+    DemoSettings settings = new DemoSettings(demoDir, xds, admin, regionCount, nodeCount,
         DemoEndpointsCommand.DEFAULT_DIR.equals(dir.toString()) ? "" : "--dir " + dir);
     PrintStream out = System.out;
     Path logFile = demoDir.resolve("demo.log");
@@ -150,19 +167,36 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int nodeCount() {
+  private int regionCount() {
+    if (regions == null) {
+      return DemoSettings.MIN_REGIONS;
+    }
+    String expected = ": expected " + DemoSettings.MIN_REGIONS + " (one region) or " + DemoSettings.MAX_REGIONS
+        + " (regions " + String.join(" and ", DemoRegions.NAMES) + ")";
+    try {
+      int n = Integer.parseInt(regions.trim());
+      if (n >= DemoSettings.MIN_REGIONS && n <= DemoSettings.MAX_REGIONS) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below, with what was expected.
+    }
+    throw usage("--regions " + regions + expected);
+  }
+
+  private int nodeCount(int regionCount) {
     if (nodes == null) {
-      return DEFAULT_NODES;
+      return regionCount == 1 ? DEFAULT_NODES : DEFAULT_NODES_PER_REGION;
     }
     String expected = ": expected a number of control-plane nodes, " + DemoSettings.MIN_NODES + "-"
-        + DemoSettings.MAX_NODES;
+        + DemoSettings.maxNodes(regionCount) + (regionCount == 1 ? "" : " per region with --regions " + regionCount);
     int n;
     try {
       n = Integer.parseInt(nodes.trim());
     } catch (NumberFormatException e) {
       throw usage("--nodes " + nodes + expected);
     }
-    if (n < DemoSettings.MIN_NODES || n > DemoSettings.MAX_NODES) {
+    if (n < DemoSettings.MIN_NODES || n > DemoSettings.maxNodes(regionCount)) {
       throw usage("--nodes " + nodes + expected);
     }
     return n;

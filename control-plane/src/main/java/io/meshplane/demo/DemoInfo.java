@@ -31,10 +31,11 @@ import java.util.Optional;
  * @param commands commands to try from another terminal
  * @param frontAddress host:port of the TCP front (the same as {@code xdsAddress})
  * @param nodes the control-plane nodes, by index from 1; a restarted node has a new pid
+ * @param regions with {@code --regions 2}, each region's front and Cassandra node; empty with one
  */
 public record DemoInfo(long pid, String xdsAddress, String adminAddress, String metricsUrl, String debugServicesUrl,
     String kubeconfig, String kubernetesApi, String xdsTarget, String xdsBootstrap, String logFile,
-    List<Backend> backends, List<Suggestion> commands, String frontAddress, List<Node> nodes) {
+    List<Backend> backends, List<Suggestion> commands, String frontAddress, List<Node> nodes, List<Region> regions) {
 
   public static final String FILE = "demo.json";
 
@@ -69,11 +70,13 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
    * @param index 1-based, as {@code demo kill-node N} names it
    * @param startedAt when the operating system started the process, ISO-8601; with the pid it
    *     tells this process from a later one that reuses the pid
+   * @param region the node's region with {@code --regions 2}, else empty
    */
   public record Node(int index, String name, long pid, String startedAt, String xdsAddress, String adminAddress,
-      String remotingAddress, String logFile) {
+      String remotingAddress, String logFile, String region) {
 
     public Node {
+      region = region == null ? "" : region;
       requireNonNull(name, "name");
       requireNonNull(startedAt, "startedAt");
       requireNonNull(xdsAddress, "xdsAddress");
@@ -87,11 +90,44 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
 
     /** This node's process, if it still runs: same pid AND same start time (pids are reused). */
     public Optional<ProcessHandle> process() {
-      Instant started = Instant.parse(startedAt);
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().startInstant()
-              .map(s -> Duration.between(s, started).abs().compareTo(START_TIME_TOLERANCE) < 0).orElse(false));
+      return DemoInfo.process(pid, startedAt);
     }
+
+    /** The name with the region, when there is one: {@code node-3 (us)}. */
+    public String describe() {
+      return region.isEmpty() ? name : name + " (" + region + ")";
+    }
+  }
+
+  /**
+   * One region of a two-region demo. Immutable.
+   *
+   * @param frontAddress host:port of the region's stable address (its TCP front)
+   * @param cassandraPid the region's Cassandra node (a child JVM of the demo), with its start time
+   * @param homeOf the member clusters homed in this region
+   */
+  public record Region(String name, String frontAddress, String cassandraAddress, long cassandraPid,
+      String cassandraStartedAt, List<String> homeOf) {
+
+    public Region {
+      requireNonNull(name, "name");
+      requireNonNull(frontAddress, "frontAddress");
+      requireNonNull(cassandraAddress, "cassandraAddress");
+      requireNonNull(cassandraStartedAt, "cassandraStartedAt");
+      homeOf = homeOf == null ? List.of() : List.copyOf(homeOf);
+    }
+
+    /** The region's Cassandra process, if it still runs (same pid and start time). */
+    public Optional<ProcessHandle> cassandraProcess() {
+      return DemoInfo.process(cassandraPid, cassandraStartedAt);
+    }
+  }
+
+  private static Optional<ProcessHandle> process(long pid, String startedAt) {
+    Instant started = Instant.parse(startedAt);
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().startInstant()
+            .map(s -> Duration.between(s, started).abs().compareTo(START_TIME_TOLERANCE) < 0).orElse(false));
   }
 
   /** Start times read twice from /proc can differ by rounding; a reused pid starts much later. */
@@ -105,6 +141,7 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
     commands = List.copyOf(commands);
     frontAddress = frontAddress == null ? xdsAddress : frontAddress;
     nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    regions = regions == null ? List.of() : List.copyOf(regions);
     for (int i = 0; i < nodes.size(); i++) {
       if (nodes.get(i).index() != i + 1) {
         throw new IllegalArgumentException("nodes must be listed by index from 1; found " + nodes.get(i).index()
@@ -123,7 +160,17 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
     List<Node> updated = new ArrayList<>(nodes);
     updated.set(node.index() - 1, node);
     return new DemoInfo(pid, xdsAddress, adminAddress, metricsUrl, debugServicesUrl, kubeconfig, kubernetesApi,
-        xdsTarget, xdsBootstrap, logFile, backends, commands, frontAddress, updated);
+        xdsTarget, xdsBootstrap, logFile, backends, commands, frontAddress, updated, regions);
+  }
+
+  /** The region named {@code name}. */
+  public Optional<Region> region(String name) {
+    return regions.stream().filter(r -> r.name().equals(name)).findFirst();
+  }
+
+  /** The nodes of region {@code name}, by index. */
+  public List<Node> nodesOf(String name) {
+    return nodes.stream().filter(n -> n.region().equals(name)).toList();
   }
 
   /** Whether the demo process that wrote this still runs. */
@@ -144,10 +191,17 @@ public record DemoInfo(long pid, String xdsAddress, String adminAddress, String 
   /** The summary printed when the demo is up, one line per entry. */
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
-    lines.add("xDS (ADS gRPC)      " + xdsAddress + "   (TCP front: each connection goes to a live node)");
+    if (regions.isEmpty()) {
+      lines.add("xDS (ADS gRPC)      " + xdsAddress + "   (TCP front: each connection goes to a live node)");
+    }
+    for (Region r : regions) {
+      lines.add(String.format("region %-12s xDS %s (TCP front: this region's nodes first, else %s's)   Cassandra "
+          + "dc %s on %s (pid %d)   home of %s", r.name(), r.frontAddress(), DemoRegions.other(r.name()), r.name(),
+          r.cassandraAddress(), r.cassandraPid(), String.join(", ", r.homeOf())));
+    }
     for (Node n : nodes) {
-      lines.add(String.format("%-19s pid %-8d xDS %s   admin http://%s   remoting %s   log %s", n.name(), n.pid(),
-          n.xdsAddress(), n.adminAddress(), n.remotingAddress(), n.logFile()));
+      lines.add(String.format("%-19s pid %-8d xDS %s   admin http://%s   remoting %s   log %s", n.describe(),
+          n.pid(), n.xdsAddress(), n.adminAddress(), n.remotingAddress(), n.logFile()));
     }
     lines.add("admin / metrics     http://" + adminAddress + "   " + metricsUrl + "   " + debugServicesUrl
         + (nodes.size() > 1 ? "   (node-1; every node answers)" : ""));

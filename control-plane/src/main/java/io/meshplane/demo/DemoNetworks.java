@@ -84,10 +84,15 @@ public final class DemoNetworks {
    * the kubeconfig in {@code data} as an API server stores it.
    */
   public static Secret remoteSecret(Site site, String kubeconfig) {
+    return remoteSecret(site, DemoWorkloads.REGION, kubeconfig);
+  }
+
+  /** {@link #remoteSecret(Site, String)} with {@code region} as the cluster's home region. */
+  public static Secret remoteSecret(Site site, String region, String kubeconfig) {
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(RemoteSecrets.CLUSTER_ID, site.clusterId());
     annotations.put(RemoteSecrets.NETWORK, site.network());
-    annotations.put(RemoteSecrets.REGION, DemoWorkloads.REGION);
+    annotations.put(RemoteSecrets.REGION, region);
     return new SecretBuilder()
         .withNewMetadata().withName("meshplane-remote-" + site.clusterId()).withNamespace(SECRETS_NAMESPACE)
         .addToLabels(RemoteSecrets.LABEL, "true").withAnnotations(annotations).endMetadata()
@@ -99,6 +104,11 @@ public final class DemoNetworks {
 
   /** Creates (or updates) {@code site}'s remote secret, and its namespace, in the config cluster. */
   public static void join(KubernetesClient configCluster, Site site, Path kubeconfig) {
+    join(configCluster, site, DemoWorkloads.REGION, kubeconfig);
+  }
+
+  /** {@link #join(KubernetesClient, Site, Path)} with {@code region} as the cluster's home region. */
+  public static void join(KubernetesClient configCluster, Site site, String region, Path kubeconfig) {
     String text;
     try {
       text = Files.readString(kubeconfig, StandardCharsets.UTF_8);
@@ -107,7 +117,7 @@ public final class DemoNetworks {
     }
     configCluster.resource(new NamespaceBuilder().withNewMetadata().withName(SECRETS_NAMESPACE).endMetadata().build())
         .createOr(NonDeletingOperation::update);
-    configCluster.resource(remoteSecret(site, text)).createOr(NonDeletingOperation::update);
+    configCluster.resource(remoteSecret(site, region, text)).createOr(NonDeletingOperation::update);
   }
 
   private static Path write(Path file, String text) {

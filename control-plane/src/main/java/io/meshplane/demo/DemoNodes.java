@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * child JVM with its own xDS, admin and remoting ports and log file, all watching the simulated
  * cluster, sharing one Cassandra and listing every node as a Pekko seed (so a restarted node,
  * even the first, joins the others). Says on the demo's output when a node dies; restarts one on
- * request on the same ports, so the TCP front finds it again.
+ * request on the same ports, so the TCP front finds it again. With two regions the nodes come in
+ * {@link Group}s, one per region with that region's flags (region, Cassandra data center); the
+ * output then also says when the last node of a region dies (the region is down) and when its
+ * first node is back.
  *
  * <p>Thread-safe: the current process of each node is guarded by this object's lock; a death is
  * reported on the JDK's process-reaper thread, a restart runs on its caller's thread.
@@ -34,12 +39,33 @@ public final class DemoNodes implements AutoCloseable {
    */
   private static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx512m", "-XX:TieredStopAtLevel=1");
 
+  /**
+   * {@code count} nodes of {@code region} (empty with a single region), all started with
+   * {@code flags} (cluster, kubeconfig, Cassandra ...). Immutable.
+   */
+  public record Group(String region, int count, List<String> flags) {
+
+    public Group {
+      requireNonNull(region, "region");
+      flags = List.copyOf(flags);
+      if (count < 1) {
+        throw new IllegalArgumentException("a group has at least one node, was " + count);
+      }
+    }
+  }
+
   /** How to start node {@code index}; the same on every restart. Immutable. */
-  record Spec(int index, int xdsPort, int adminPort, int remotingPort, Path logFile, List<String> flags) {
+  record Spec(int index, String region, int xdsPort, int adminPort, int remotingPort, Path logFile,
+      List<String> flags) {
 
     Spec {
+      requireNonNull(region, "region");
       requireNonNull(logFile, "logFile");
       flags = List.copyOf(flags);
+    }
+
+    String describe() {
+      return region.isEmpty() ? name() : name() + " (" + region + ")";
     }
 
     String name() {
@@ -50,6 +76,9 @@ public final class DemoNodes implements AutoCloseable {
   private final List<Spec> specs;
   private final NodeProcess[] processes;
   private final Instant[] diedAt;
+  private final boolean[] starting;
+  /** Regions whose death was reported and whose return was not yet. */
+  private final Set<String> downRegions = new HashSet<>();
   private final PrintStream out;
   private volatile Consumer<DemoInfo.Node> onRestarted = n -> {};
   private boolean stopping;
@@ -58,6 +87,7 @@ public final class DemoNodes implements AutoCloseable {
     this.specs = List.copyOf(specs);
     this.processes = new NodeProcess[specs.size()];
     this.diedAt = new Instant[specs.size()];
+    this.starting = new boolean[specs.size()];
     this.out = out;
   }
 
@@ -74,21 +104,37 @@ public final class DemoNodes implements AutoCloseable {
    */
   public static DemoNodes start(int count, Path dir, int firstAdminPort, List<String> common, PrintStream out,
       Duration timeout) {
+    return start(List.of(new Group("", count, common)), dir, firstAdminPort, out, timeout);
+  }
+
+  /**
+   * Starts the groups one after the other, each group's nodes at once, and returns when all are
+   * ready (or stops them all and throws): the first group's nodes create the Cassandra schema
+   * before any other data center's node looks for it. Nodes are numbered across groups.
+   */
+  public static DemoNodes start(List<Group> groups, Path dir, int firstAdminPort, PrintStream out, Duration timeout) {
     List<Spec> specs = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      specs.add(new Spec(i, LocalPorts.free("127.0.0.1"), i == 1 ? firstAdminPort : LocalPorts.free("127.0.0.1"),
-          LocalPorts.free("127.0.0.1"), dir.resolve(name(i) + ".log"), common));
+    for (Group g : groups) {
+      for (int i = 0; i < g.count(); i++) {
+        int index = specs.size() + 1;
+        specs.add(new Spec(index, g.region(), LocalPorts.free("127.0.0.1"),
+            index == 1 ? firstAdminPort : LocalPorts.free("127.0.0.1"), LocalPorts.free("127.0.0.1"),
+            dir.resolve(name(index) + ".log"), g.flags()));
+      }
     }
     DemoNodes nodes = new DemoNodes(specs, out);
     try {
-      for (Spec spec : specs) {
-        nodes.launch(spec);
-      }
-      for (Spec spec : specs) {
-        NodeProcess node = nodes.current(spec.index()).orElseThrow();
-        node.awaitReady(timeout);
-        out.printf("[demo]     %s ready (pid %d): xDS 127.0.0.1:%d, admin http://127.0.0.1:%d, log %s%n",
-            spec.name(), node.pid(), spec.xdsPort(), spec.adminPort(), spec.logFile());
+      for (Group g : groups) {
+        List<Spec> group = specs.stream().filter(s -> s.region().equals(g.region())).toList();
+        for (Spec spec : group) {
+          nodes.launch(spec);
+        }
+        for (Spec spec : group) {
+          NodeProcess node = nodes.current(spec.index()).orElseThrow();
+          node.awaitReady(timeout);
+          out.printf("[demo]     %s ready (pid %d): xDS 127.0.0.1:%d, admin http://127.0.0.1:%d, log %s%n",
+              spec.describe(), node.pid(), spec.xdsPort(), spec.adminPort(), spec.logFile());
+        }
       }
       return nodes;
     } catch (RuntimeException e) {
@@ -116,16 +162,36 @@ public final class DemoNodes implements AutoCloseable {
   }
 
   private void died(Spec spec, NodeProcess process, int code) {
+    boolean regionDown;
     synchronized (this) {
       if (stopping || processes[spec.index() - 1] != process) {
         return;
       }
       diedAt[spec.index() - 1] = Instant.now();
+      regionDown = !spec.region().isEmpty() && liveIn(spec.region()) == 0 && downRegions.add(spec.region());
     }
     String how = code == 137 ? "exit code 137: SIGKILL" : "exit code " + code;
     out.printf("[demo] %s (pid %d) died (%s); the front sends new connections to the other nodes%n",
-        spec.name(), process.pid(), how);
+        spec.describe(), process.pid(), how);
     log.info("{} (pid {}) died with exit code {}; log {}", spec.name(), process.pid(), code, spec.logFile());
+    if (regionDown) {
+      String other = DemoRegions.other(spec.region());
+      out.printf("[demo] region %s is down: none of its nodes runs; its front sends its proxies to %s, and %s takes "
+          + "over the watches of the clusters homed in %s once it sees %s gone%n", spec.region(), other, other,
+          spec.region(), spec.region());
+    }
+  }
+
+  /** How many nodes of {@code region} run now. */
+  private synchronized int liveIn(String region) {
+    int live = 0;
+    for (Spec s : specs) {
+      NodeProcess p = processes[s.index() - 1];
+      if (s.region().equals(region) && p != null && p.isAlive() && diedAt[s.index() - 1] == null) {
+        live++;
+      }
+    }
+    return live;
   }
 
   public int size() {
@@ -135,6 +201,39 @@ public final class DemoNodes implements AutoCloseable {
   /** The xDS addresses of every node, in index order, for the TCP front. */
   public List<InetSocketAddress> xdsAddresses() {
     return specs.stream().map(s -> new InetSocketAddress("127.0.0.1", s.xdsPort())).toList();
+  }
+
+  /** The xDS addresses of the nodes of {@code region}, in index order, for its TCP front. */
+  public List<InetSocketAddress> xdsAddresses(String region) {
+    return specs.stream().filter(s -> s.region().equals(region))
+        .map(s -> new InetSocketAddress("127.0.0.1", s.xdsPort())).toList();
+  }
+
+  /** The region of node {@code name} ({@code node-3}), empty with a single region or an unknown name. */
+  public String regionOf(String name) {
+    return specs.stream().filter(s -> s.name().equals(name)).map(Spec::region).findFirst().orElse("");
+  }
+
+  /** {@code node-3 (us)} with regions, {@code node-3} without. */
+  public String describe(String name) {
+    String region = regionOf(name);
+    return region.isEmpty() ? name : name + " (" + region + ")";
+  }
+
+  /** When the last node of {@code region} died, if none of them runs now. */
+  public synchronized Optional<Instant> regionDiedAt(String region) {
+    Instant last = null;
+    for (Spec s : specs) {
+      if (!s.region().equals(region)) {
+        continue;
+      }
+      Instant died = diedAt[s.index() - 1];
+      if (died == null) {
+        return Optional.empty();
+      }
+      last = last == null || died.isAfter(last) ? died : last;
+    }
+    return Optional.ofNullable(last);
   }
 
   /** The admin port of node {@code index}. */
@@ -167,7 +266,7 @@ public final class DemoNodes implements AutoCloseable {
     Spec s = spec(index);
     NodeProcess p = current(index).orElseThrow(() -> new IllegalStateException(s.name() + " was never started"));
     return new DemoInfo.Node(index, s.name(), p.pid(), p.startedAt().toString(), "127.0.0.1:" + s.xdsPort(),
-        "127.0.0.1:" + s.adminPort(), "127.0.0.1:" + s.remotingPort(), s.logFile().toString());
+        "127.0.0.1:" + s.adminPort(), "127.0.0.1:" + s.remotingPort(), s.logFile().toString(), s.region());
   }
 
   /** Every node, as {@value DemoInfo#FILE} lists them. */
@@ -191,27 +290,47 @@ public final class DemoNodes implements AutoCloseable {
    */
   public void restart(int index, Duration timeout) {
     Spec spec = spec(index);
-    Optional<NodeProcess> running = live(index);
-    if (running.isPresent()) {
-      throw new IllegalStateException(spec.name() + " is already running (pid " + running.get().pid() + ")");
-    }
     synchronized (this) {
+      Optional<NodeProcess> running = live(index);
+      if (running.isPresent()) {
+        throw new IllegalStateException(spec.name() + " is already running (pid " + running.get().pid() + ")");
+      }
+      if (starting[index - 1]) {
+        throw new IllegalStateException(spec.name() + " is being started already");
+      }
       if (stopping) {
         throw new IllegalStateException("the demo is stopping");
       }
+      starting[index - 1] = true;
     }
-    out.println("[demo] starting " + spec.name() + " again (log " + spec.logFile() + ")");
-    long begin = System.nanoTime();
-    NodeProcess process = launch(spec);
     try {
-      process.awaitReady(timeout);
-    } catch (RuntimeException e) {
-      process.close();
-      throw e;
+      out.println("[demo] starting " + spec.describe() + " again (log " + spec.logFile() + ")");
+      long begin = System.nanoTime();
+      NodeProcess process = launch(spec);
+      try {
+        process.awaitReady(timeout);
+      } catch (RuntimeException e) {
+        process.close();
+        throw e;
+      }
+      out.printf("[demo] %s is back (pid %d, ready in %.1f s); it rejoins the Pekko cluster and the front sends it "
+          + "new connections%n", spec.describe(), process.pid(), (System.nanoTime() - begin) / 1e9);
+      boolean regionBack;
+      synchronized (this) {
+        regionBack = downRegions.remove(spec.region());
+      }
+      if (regionBack) {
+        out.printf("[demo] region %s is back with %s: it rejoins through %s's seed nodes; new connections to its front "
+            + "go to it again (streams that moved to %s stay there until they reconnect), and it takes back the "
+            + "watches of the clusters homed in it%n", spec.region(), spec.name(), DemoRegions.other(spec.region()),
+            DemoRegions.other(spec.region()));
+      }
+      onRestarted.accept(info(index));
+    } finally {
+      synchronized (this) {
+        starting[index - 1] = false;
+      }
     }
-    out.printf("[demo] %s is back (pid %d, ready in %.1f s); it rejoins the Pekko cluster and the front sends it "
-        + "new connections%n", spec.name(), process.pid(), (System.nanoTime() - begin) / 1e9);
-    onRestarted.accept(info(index));
   }
 
   private Spec spec(int index) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,8 +23,6 @@ import picocli.CommandLine.Parameters;
     description = "Starts control-plane node N of the running demo again (after 'meshplane demo kill-node N') "
         + "and waits until it is ready. It rejoins the Pekko cluster and the TCP front sends it new connections.")
 public final class DemoStartNodeCommand implements Callable<Integer> {
-
-  private static final Duration POLL = Duration.ofMillis(250);
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -67,46 +66,7 @@ public final class DemoStartNodeCommand implements Callable<Integer> {
     out.println("asked the demo to start " + before.name() + "; waiting until it is ready (up to " + timeoutSeconds
         + " s) ...");
     out.flush();
-    return await(info.get(), before, n, out);
-  }
-
-  private int await(DemoInfo info, DemoInfo.Node before, int n, PrintWriter out) throws InterruptedException {
-    long begin = System.nanoTime();
-    long deadline = begin + Duration.ofSeconds(timeoutSeconds).toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      Optional<String> failure = NodeRequests.failure(dir, n);
-      if (failure.isPresent()) {
-        spec.commandLine().getErr().println("meshplane demo start-node: the demo could not start " + before.name()
-            + ": " + failure.get());
-        return 1;
-      }
-      Optional<DemoInfo.Node> now = current(n).filter(node -> !node.equals(before));
-      if (now.isPresent() && now.get().process().isPresent()) {
-        DemoInfo.Node back = now.get();
-        out.printf("%s is back after %.1f s: pid %d, xDS %s, admin http://%s, log %s%n", back.name(),
-            (System.nanoTime() - begin) / 1e9, back.pid(), back.xdsAddress(), back.adminAddress(), back.logFile());
-        return 0;
-      }
-      if (!info.demoRunning()) {
-        spec.commandLine().getErr().println("meshplane demo start-node: the demo (pid " + info.pid()
-            + ") stopped before " + before.name() + " was back");
-        return 1;
-      }
-      Thread.sleep(POLL.toMillis());
-    }
-    String why = NodeRequests.pending(dir, n)
-        ? "the demo (pid " + info.pid() + ") did not take the request; is it still running?"
-        : before.name() + " did not get ready; see its log " + before.logFile();
-    spec.commandLine().getErr().println("meshplane demo start-node: " + before.name() + " is not back after "
-        + timeoutSeconds + " s: " + why);
-    return 1;
-  }
-
-  private Optional<DemoInfo.Node> current(int n) {
-    try {
-      return DemoInfo.read(dir).node(n);
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return DemoNodeArguments.awaitBack(spec, dir, info.get(), List.of(before), Duration.ofSeconds(timeoutSeconds),
+        out);
   }
 }

@@ -77,9 +77,13 @@ public final class ViewClient implements AutoCloseable {
         + DemoWorkloads.NAMESPACE + ".svc.cluster.local";
   }
 
-  /** The label that starts each of the lines of the {@code kind} client of {@code site}. */
-  public static String label(DemoNetworks.Site site, String kind) {
-    return "[view " + site.name() + " " + kind + " @" + site.network() + "/" + site.zone() + "]";
+  /**
+   * The label that starts each of the lines of the {@code kind} client of {@code site}; with
+   * regions, {@code region} names the region whose stable address it uses (else empty).
+   */
+  public static String label(DemoNetworks.Site site, String kind, String region) {
+    return "[view " + site.name() + " " + kind + " @" + site.network() + "/" + site.zone()
+        + (region.isEmpty() ? "" : " via " + region) + "]";
   }
 
   /**
@@ -87,10 +91,11 @@ public final class ViewClient implements AutoCloseable {
    * server at {@code xdsAddress} (host:port) and subscribes to {@code cluster}.
    *
    * @param address the last byte of its made-up pod IP (127.0.0.x), which keeps node ids apart
+   * @param region the region whose stable address {@code xdsAddress} is, for the label; empty without regions
    * @param gateways gateway host:port -> the network it is the gateway of, to name them
    */
-  public static ViewClient start(DemoNetworks.Site site, String kind, int address, String xdsAddress, String cluster,
-      Map<String, String> gateways, Consumer<String> out) {
+  public static ViewClient start(DemoNetworks.Site site, String kind, int address, String xdsAddress, String region,
+      String cluster, Map<String, String> gateways, Consumer<String> out) {
     Struct metadata = Struct.newBuilder()
         .putFields("NAMESPACE", string(DemoWorkloads.NAMESPACE))
         .putFields("CLUSTER_ID", string(site.clusterId()))
@@ -101,7 +106,7 @@ public final class ViewClient implements AutoCloseable {
         .setLocality(Locality.newBuilder().setRegion(DemoWorkloads.REGION).setZone(site.zone()))
         .setMetadata(metadata).build();
     ManagedChannel channel = Grpc.newChannelBuilder(xdsAddress, InsecureChannelCredentials.create()).build();
-    ViewClient client = new ViewClient(label(site, kind), node, cluster, gateways, out, channel);
+    ViewClient client = new ViewClient(label(site, kind, region), node, cluster, gateways, out, channel);
     client.open();
     return client;
   }

@@ -81,7 +81,7 @@ class DemoCommandTest {
     Process other = standInNode();
     DemoInfo.Node stale = new DemoInfo.Node(2, "node-2", other.pid(),
         other.toHandle().info().startInstant().orElseThrow().minusSeconds(3600).toString(), "127.0.0.1:2002",
-        "127.0.0.1:3002", "127.0.0.1:4002", "node-2.log");
+        "127.0.0.1:3002", "127.0.0.1:4002", "node-2.log", "");
     writeInfo(tmp, ProcessHandle.current().pid(), List.of(node(1, ProcessHandle.current()), stale,
         node(3, ProcessHandle.current())));
 
@@ -211,10 +211,127 @@ class DemoCommandTest {
     assertThat(err.toString()).contains("(pid " + gone + ") is no longer running");
   }
 
+  @Test
+  void rejects_a_region_count_other_than_one_or_two() {
+    assertThat(run("demo", "--duration", "5", "--regions", "3")).isEqualTo(2);
+    assertThat(run("demo", "--duration", "5", "--regions", "0")).isEqualTo(2);
+    assertThat(run("demo", "--duration", "5", "--regions", "two")).isEqualTo(2);
+    assertThat(err.toString()).contains("--regions 3: expected 1 (one region) or 2 (regions eu and us)",
+        "--regions 0: expected 1 (one region) or 2 (regions eu and us)",
+        "--regions two: expected 1 (one region) or 2 (regions eu and us)");
+  }
+
+  @Test
+  void rejects_more_than_three_nodes_per_region_with_two_regions() {
+    assertThat(run("demo", "--duration", "5", "--regions", "2", "--nodes", "4")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--nodes 4: expected a number of control-plane nodes, 1-3 per region with --regions 2");
+  }
+
+  @Test
+  void kill_region_rejects_an_unknown_region_and_a_demo_of_one_region(@TempDir Path tmp, @TempDir Path single) {
+    ProcessHandle self = ProcessHandle.current();
+    writeRegionsInfo(tmp, List.of(node(1, self, "eu"), node(2, self, "us")));
+    writeInfo(single);
+
+    assertThat(run("demo", "kill-region", "asia", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "kill-region", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "kill-region", "eu", "--dir", single.toString())).isEqualTo(2);
+    assertThat(run("demo", "start-region", "asia", "--dir", tmp.toString())).isEqualTo(2);
+    assertThat(run("demo", "start-region", "eu", "--timeout", "0", "--dir", tmp.toString())).isEqualTo(2);
+
+    assertThat(err.toString()).contains("region 'asia': expected one of eu, us (the regions of this demo)",
+        "Missing required parameter: 'R'",
+        "region 'eu': this demo runs a single region; start one with two regions (eu, us) with: ./meshplane demo "
+            + "--regions 2",
+        "--timeout 0: expected a number of seconds, at least 1");
+  }
+
+  @Test
+  void kill_region_kills_every_node_of_the_region_with_sigkill_and_no_other(@TempDir Path tmp) throws Exception {
+    Process eu1 = standInNode();
+    Process eu2 = standInNode();
+    Process us1 = standInNode();
+    writeRegionsInfo(tmp, List.of(node(1, eu1.toHandle(), "eu"), node(2, eu2.toHandle(), "eu"),
+        node(3, us1.toHandle(), "us")));
+
+    assertThat(run("demo", "kill-region", "eu", "--dir", tmp.toString())).as("err: %s", err).isZero();
+
+    assertThat(eu1.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(eu2.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(eu1.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+    assertThat(eu2.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+    assertThat(us1.isAlive()).as("the other region's node lives on").isTrue();
+    assertThat(out.toString()).contains("killed node-1 (eu) (pid " + eu1.pid() + ", xDS 127.0.0.1:2001) with SIGKILL",
+        "killed node-2 (eu) (pid " + eu2.pid() + ", xDS 127.0.0.1:2002) with SIGKILL",
+        "region eu is down", "us taking over the watch of demo",
+        "start it again with: ./meshplane demo start-region eu --dir " + tmp);
+
+    assertThat(run("demo", "kill-region", "eu", "--dir", tmp.toString())).as("nothing left to kill").isEqualTo(1);
+    assertThat(err.toString()).contains("no node of region eu is running; start its nodes again with: "
+        + "./meshplane demo start-region eu --dir " + tmp);
+  }
+
+  @Test
+  void kill_region_with_cassandra_kills_the_region_s_cassandra_node_too(@TempDir Path tmp) throws Exception {
+    Process node = standInNode();
+    Process cassandra = standInNode();
+    ProcessHandle self = ProcessHandle.current();
+    writeInfo(tmp, self.pid(), List.of(node(1, node.toHandle(), "eu"), node(2, self, "us")),
+        List.of(region("eu", cassandra.toHandle(), "demo"), region("us", self, "demo-west")));
+
+    assertThat(run("demo", "kill-region", "eu", "--cassandra", "--dir", tmp.toString())).as("err: %s", err).isZero();
+
+    assertThat(cassandra.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(cassandra.exitValue()).isEqualTo(137);
+    assertThat(node.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(out.toString()).contains("killed the Cassandra node of eu (pid " + cassandra.pid() + ", 127.0.0.1:9042)");
+    assertThat(run("demo", "start-region", "eu", "--dir", tmp.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("the Cassandra node of region eu (pid " + cassandra.pid() + ") is not running");
+    assertThat(NodeRequests.pending(tmp, 1)).as("no request the demo could not serve").isFalse();
+  }
+
+  @Test
+  void start_region_asks_for_every_stopped_node_of_the_region_and_refuses_a_running_region(@TempDir Path tmp)
+      throws Exception {
+    Process gone1 = standInNode();
+    Process gone2 = standInNode();
+    ProcessHandle self = ProcessHandle.current();
+    List<DemoInfo.Node> nodes = List.of(node(1, gone1.toHandle(), "eu"), node(2, gone2.toHandle(), "eu"),
+        node(3, self, "us"), node(4, self, "us"));
+    gone1.destroyForcibly().waitFor();
+    gone2.destroyForcibly().waitFor();
+    writeRegionsInfo(tmp, nodes);
+
+    assertThat(run("demo", "start-region", "us", "--dir", tmp.toString())).isEqualTo(1);
+    assertThat(run("demo", "start-region", "eu", "--timeout", "1", "--dir", tmp.toString())).isEqualTo(1);
+
+    assertThat(NodeRequests.takeStartRequests(tmp)).as("the requests the demo would take").containsExactly(1, 2);
+    assertThat(out.toString()).contains("asked the demo to start node-1, node-2 of region eu");
+    assertThat(err.toString()).contains("every node of region us is already running; stop them first with: "
+            + "./meshplane demo kill-region us",
+        "node-1, node-2 are not back after 1 s: node-1: the demo (pid " + self.pid() + ") did not take the request");
+  }
+
   private static DemoInfo.Node node(int index, ProcessHandle process) {
+    return node(index, process, "");
+  }
+
+  private static DemoInfo.Node node(int index, ProcessHandle process, String region) {
     return new DemoInfo.Node(index, "node-" + index, process.pid(),
         process.info().startInstant().orElseThrow().toString(), "127.0.0.1:200" + index, "127.0.0.1:300" + index,
-        "127.0.0.1:400" + index, "node-" + index + ".log");
+        "127.0.0.1:400" + index, "node-" + index + ".log", region);
+  }
+
+  private static DemoInfo.Region region(String name, ProcessHandle cassandra, String homeOf) {
+    return new DemoInfo.Region(name, "127.0.0.1:1" + name.length(), DemoRegions.cassandraHost(name) + ":9042",
+        cassandra.pid(), cassandra.info().startInstant().orElseThrow().toString(), List.of(homeOf));
+  }
+
+  /** A two-region demo (this JVM standing in for it and both Cassandra nodes) with the given nodes. */
+  private static void writeRegionsInfo(Path dir, List<DemoInfo.Node> nodes) {
+    ProcessHandle self = ProcessHandle.current();
+    writeInfo(dir, self.pid(), nodes, List.of(region("eu", self, "demo"), region("us", self, "demo-west")));
   }
 
   private static void writeInfo(Path dir) {
@@ -227,11 +344,15 @@ class DemoCommandTest {
   }
 
   private static void writeInfo(Path dir, long pid, List<DemoInfo.Node> nodes) {
+    writeInfo(dir, pid, nodes, List.of());
+  }
+
+  private static void writeInfo(Path dir, long pid, List<DemoInfo.Node> nodes, List<DemoInfo.Region> regions) {
     List<DemoInfo.Backend> backends = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       backends.add(new DemoInfo.Backend(GreeterBackends.name(i), GreeterBackends.address(i), 40000, i < 3));
     }
     new DemoInfo(pid, "127.0.0.1:1", "127.0.0.1:2", "m", "s", "k", "http://127.0.0.1:9", "t", "b", "l", backends,
-        List.of(), "127.0.0.1:1", nodes).write(dir);
+        List.of(), "127.0.0.1:1", nodes, regions).write(dir);
   }
 }
