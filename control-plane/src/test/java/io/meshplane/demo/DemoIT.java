@@ -5,12 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshplane.cli.Main;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +40,6 @@ class DemoIT {
   private static final Duration FAILOVER = Duration.ofSeconds(40);
   /** Counted from "running": enough for the steps below with a margin on a busy 2-core machine. */
   private static final long DEMO_SECONDS = 50;
-  private static final Pattern ANSWER =
-      Pattern.compile("\\[client \\d\\d:\\d\\d:\\d\\d] (greeter-\\d) answered: Hello demo from (greeter-\\d)");
   private static final Pattern SERVED = Pattern.compile("\\[demo] the client's xDS stream is served by (node-\\d)");
   private static final Pattern MOVED = Pattern.compile("\\[demo] the client's xDS stream moved node-\\d -> (node-\\d)");
   private static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
@@ -60,13 +52,7 @@ class DemoIT {
 
   @AfterEach
   void killLeftoversAndKeepOutput() throws IOException {
-    if (demo != null && demo.isAlive()) {
-      demo.descendants().forEach(ProcessHandle::destroyForcibly);
-      demo.destroyForcibly();
-    }
-    if (dir != null && Files.isDirectory(dir)) {
-      Files.write(dir.resolve("demo-output.txt"), output, StandardCharsets.UTF_8);
-    }
+    DemoChild.killLeftoversAndKeepOutput(demo, dir, output);
   }
 
   @Test
@@ -234,23 +220,8 @@ class DemoIT {
   }
 
   private Process startDemo(Path dir, int xdsPort, int adminPort) throws IOException {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), "io.meshplane.cli.Main", "demo", "--dir", dir.toString(),
-        "--duration", String.valueOf(DEMO_SECONDS), "--xds-port", String.valueOf(xdsPort),
-        "--admin-port", String.valueOf(adminPort), "--nodes", "3");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          output.add(line);
-        }
-      } catch (IOException e) {
-        output.add("(reading the demo's output failed: " + e + ")");
-      }
-    }, "demo-output");
-    reader.setDaemon(true);
-    reader.start();
-    return p;
+    return DemoChild.start(dir, List.of("--duration", String.valueOf(DEMO_SECONDS),
+        "--xds-port", String.valueOf(xdsPort), "--admin-port", String.valueOf(adminPort), "--nodes", "3"), output);
   }
 
   /** Runs {@code meshplane demo <args> --dir <dir>} in this JVM; it must exit 0. Returns its output. */
@@ -259,34 +230,16 @@ class DemoIT {
   }
 
   private String demoCommandExiting(int expected, String... args) {
-    List<String> argv = new ArrayList<>(List.of("demo"));
-    argv.addAll(List.of(args));
-    argv.addAll(List.of("--dir", dir.toString()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(argv.toArray(String[]::new));
-    assertThat(exit).as("exit code of %s; out: %s; err: %s", argv, out, err).isEqualTo(expected);
-    return out.toString();
+    return DemoChild.command(dir, expected, args);
   }
 
   private List<String> linesFrom(int from) {
-    List<String> all = List.copyOf(output);
-    return all.subList(Math.min(from, all.size()), all.size());
+    return DemoChild.linesFrom(output, from);
   }
 
   /** The backends that answered, in order, from output line {@code from} on. */
   private List<String> answersFrom(int from) {
-    List<String> lines = linesFrom(from);
-    List<String> backends = new ArrayList<>();
-    for (String line : lines) {
-      Matcher m = ANSWER.matcher(line);
-      if (m.find()) {
-        assertThat(m.group(1)).as("header and message agree: %s", line).isEqualTo(m.group(2));
-        backends.add(m.group(1));
-      }
-    }
-    return backends;
+    return DemoChild.answersFrom(output, from);
   }
 
   private String ackedEdsVersion(int adminPort) throws Exception {
@@ -308,7 +261,6 @@ class DemoIT {
   }
 
   private String tail() {
-    List<String> all = List.copyOf(output);
-    return all.subList(Math.max(0, all.size() - 60), all.size()).stream().collect(Collectors.joining("\n"));
+    return DemoChild.tail(output);
   }
 }

@@ -5,23 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshplane.cli.Main;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +29,6 @@ class DemoRegionsIT {
   private static final Duration STEP = Duration.ofSeconds(45);
   /** Counted from "running": enough for the steps below with a margin on a busy 2-core machine. */
   private static final long DEMO_SECONDS = 50;
-  private static final Pattern ANSWER =
-      Pattern.compile("\\[client \\d\\d:\\d\\d:\\d\\d] (greeter-\\d) answered: Hello demo from (greeter-\\d)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<String> output = new CopyOnWriteArrayList<>();
@@ -49,13 +37,7 @@ class DemoRegionsIT {
 
   @AfterEach
   void killLeftoversAndKeepOutput() throws IOException {
-    if (demo != null && demo.isAlive()) {
-      demo.descendants().forEach(ProcessHandle::destroyForcibly);
-      demo.destroyForcibly();
-    }
-    if (dir != null && Files.isDirectory(dir)) {
-      Files.write(dir.resolve("demo-output.txt"), output, StandardCharsets.UTF_8);
-    }
+    DemoChild.killLeftoversAndKeepOutput(demo, dir, output);
   }
 
   @Test
@@ -145,23 +127,9 @@ class DemoRegionsIT {
   }
 
   private Process startDemo(Path dir) throws IOException {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), "io.meshplane.cli.Main", "demo", "--dir", dir.toString(),
-        "--duration", String.valueOf(DEMO_SECONDS), "--xds-port", String.valueOf(LocalPorts.free("127.0.0.1")),
-        "--admin-port", String.valueOf(LocalPorts.free("127.0.0.1")), "--regions", "2", "--nodes", "1");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          output.add(line);
-        }
-      } catch (IOException e) {
-        output.add("(reading the demo's output failed: " + e + ")");
-      }
-    }, "demo-output");
-    reader.setDaemon(true);
-    reader.start();
-    return p;
+    return DemoChild.start(dir, List.of("--duration", String.valueOf(DEMO_SECONDS),
+        "--xds-port", String.valueOf(LocalPorts.free("127.0.0.1")),
+        "--admin-port", String.valueOf(LocalPorts.free("127.0.0.1")), "--regions", "2", "--nodes", "1"), output);
   }
 
   /** Runs {@code meshplane demo <args> --dir <dir>} in this JVM; it must exit 0. Returns its output. */
@@ -170,36 +138,19 @@ class DemoRegionsIT {
   }
 
   private String demoCommandExiting(int expected, String... args) {
-    List<String> argv = new ArrayList<>(List.of("demo"));
-    argv.addAll(List.of(args));
-    argv.addAll(List.of("--dir", dir.toString()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(argv.toArray(String[]::new));
-    assertThat(exit).as("exit code of %s; out: %s; err: %s", argv, out, err).isEqualTo(expected);
-    return out.toString();
+    return DemoChild.command(dir, expected, args);
   }
 
   private List<String> linesFrom(int from) {
-    List<String> all = List.copyOf(output);
-    return all.subList(Math.min(from, all.size()), all.size());
+    return DemoChild.linesFrom(output, from);
   }
 
   /** The backends that answered, in order, from output line {@code from} on. */
   private List<String> answersFrom(int from) {
-    List<String> backends = new ArrayList<>();
-    for (String line : linesFrom(from)) {
-      Matcher m = ANSWER.matcher(line);
-      if (m.find()) {
-        backends.add(m.group(1));
-      }
-    }
-    return backends;
+    return DemoChild.answersFrom(output, from);
   }
 
   private String tail() {
-    List<String> all = List.copyOf(output);
-    return all.subList(Math.max(0, all.size() - 60), all.size()).stream().collect(Collectors.joining("\n"));
+    return DemoChild.tail(output);
   }
 }
