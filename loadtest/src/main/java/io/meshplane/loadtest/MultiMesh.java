@@ -200,6 +200,23 @@ final class MultiMesh implements ControlPlaneUnderTest {
     n.forEach(child -> collect(child, out));
   }
 
+  /**
+   * Member clusters by id with the time their watch last started or changed connectivity
+   * ({@code since} of node {@code node}'s {@code /debug/clusters}): it changes when a watch moves to
+   * another node. Empty when it cannot be read.
+   */
+  Map<String, String> watchSince(int node) {
+    Map<String, String> out = new HashMap<>();
+    try {
+      for (JsonNode c : JSON.readTree(nodes[node].admin("/debug/clusters")).path("clusters")) {
+        out.put(c.path("clusterId").asText(), c.path("since").asText());
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
+    }
+    return out;
+  }
+
   /** Members Up in the Pekko cluster as node {@code node} sees it; 0 when it cannot be read. */
   int upMembers(int node) {
     try {

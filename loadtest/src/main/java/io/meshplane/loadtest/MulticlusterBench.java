@@ -35,6 +35,8 @@ final class MulticlusterBench {
   static final String RESYNCS = "meshplane_kube_resyncs_total";
   static final String REPAIRS = "meshplane_kube_resync_repairs_total";
   static final String REPAIRED_OBJECTS = "meshplane_kube_resync_repaired_objects_total";
+  /** How long no member cluster's watch may move before the services are created. */
+  private static final Duration WATCHES_SETTLED = Duration.ofSeconds(30);
   /** Services off the truth at the end whose API-server and control-plane state the report shows. */
   private static final int DIAGNOSED = 5;
   /** Each attempt waits up to the client's 10 s request timeout: 6 outlast the mock's 30 s stall. */
@@ -130,6 +132,12 @@ final class MulticlusterBench {
       Map<String, Integer> members = new LinkedHashMap<>();
       IntStream.range(0, truth.clusters).forEach(c -> members.put(MultiTruth.clusterId(c), 0));
       Waits.await("every member cluster synced", timeout, () -> synced(mesh, members));
+      // Known bug, not fixed here (docs/benchmarks.md): a write of a service's share sent by a
+      // cluster's watch just before the watch moves to another node can reach the Service entity
+      // after the new watch's newer write, and overwrite it for good. The nodes start one after
+      // the other, so the watches move for a while after every member is synced: the services are
+      // created once no watch has moved for WATCHES_SETTLED.
+      awaitWatchesSettled(mesh, timeout);
       LockSupport.parkNanos(SETTLE.toNanos());
       r.heapEmpty = heapAfterGc(mesh, heap);
 
@@ -240,6 +248,24 @@ final class MulticlusterBench {
       out.add((off.size() - DIAGNOSED) + " more services off the truth");
     }
     return out;
+  }
+
+  /** Waits until no member cluster's watch has restarted (moved) for {@link #WATCHES_SETTLED}. */
+  private static void awaitWatchesSettled(MultiMesh mesh, int timeout) {
+    long t0 = System.nanoTime();
+    List<Map<String, String>> last = new ArrayList<>(List.of(mesh.watchSince(0)));
+    long[] changedAt = {System.nanoTime()};
+    Waits.await("no member watch moving for " + WATCHES_SETTLED.toSeconds() + " s", timeout, () -> {
+      Map<String, String> now = mesh.watchSince(0);
+      if (now.isEmpty() || !now.equals(last.get(0))) {
+        last.set(0, now);
+        changedAt[0] = System.nanoTime();
+        return false;
+      }
+      return System.nanoTime() - changedAt[0] >= WATCHES_SETTLED.toNanos();
+    }, null, null, t0, 1000);
+    System.err.printf(java.util.Locale.ROOT, "bench multicluster: watches settled after %.1f s%n",
+        Waits.secondsSince(t0));
   }
 
   /** Whether node 0 reports each cluster of {@code expected} synced with that many services. */
