@@ -1,5 +1,6 @@
 package io.meshplane.admin;
 
+import io.meshplane.registry.kube.ResyncMetrics;
 import io.meshplane.xds.XdsMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The control plane's Prometheus metrics, one registry per node, written in the text format for
  * {@code /metrics}. Thread-safe (the Prometheus client's metrics are).
  */
-public final class PrometheusMetrics implements XdsMetrics {
+public final class PrometheusMetrics implements XdsMetrics, ResyncMetrics {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Gauge connected = Gauge.builder().name("meshplane_xds_connected_proxies")
@@ -53,6 +54,26 @@ public final class PrometheusMetrics implements XdsMetrics {
       .help("when this node last gave a stream a type's first answer (Unix time): after a failover, when the"
           + " last reconnected proxy was served").register(registry);
   private final AtomicLong lastFirstAnswerMillis = new AtomicLong();
+  private final Counter resyncs = Counter.builder().name("meshplane_kube_resyncs")
+      .help("comparisons of a member cluster's informer caches with a new listing from its API server, by cluster")
+      .labelNames("cluster").register(registry);
+  private final Counter resyncRepairs = Counter.builder().name("meshplane_kube_resync_repairs")
+      .help("confirmed differences after which a member cluster's caches were rebuilt (lost watch events), by"
+          + " cluster and resource").labelNames("cluster", "resource").register(registry);
+  private final Counter resyncRepairedObjects = Counter.builder().name("meshplane_kube_resync_repaired_objects")
+      .help("objects whose changes the caches had missed, by cluster and resource").labelNames("cluster", "resource")
+      .register(registry);
+
+  @Override
+  public void compared(String clusterId) {
+    resyncs.labelValues(clusterId).inc();
+  }
+
+  @Override
+  public void repaired(String clusterId, String resource, int objects) {
+    resyncRepairs.labelValues(clusterId, resource).inc();
+    resyncRepairedObjects.labelValues(clusterId, resource).inc(objects);
+  }
 
   @Override
   public void proxiesConnected(String kind, int delta) {

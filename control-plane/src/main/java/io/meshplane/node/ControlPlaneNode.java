@@ -19,6 +19,7 @@ import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.push.PushHub;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.registry.kube.KubeClients;
+import io.meshplane.registry.kube.ResyncSettings;
 import io.meshplane.registry.kube.MemberClusters;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.AdmissionGate;
@@ -102,6 +103,7 @@ public final class ControlPlaneNode implements AutoCloseable {
    */
   public static ControlPlaneNode start(NodeSettings settings, Config config) {
     ConfigClusterSettings sources = ConfigClusterSettings.from(config);
+    PrometheusMetrics metrics = new PrometheusMetrics();
     MemberRegistry.Factory registries;
     KubernetesClient configCluster = settings.kubeconfig().map(KubeClients::fromKubeconfig)
         .orElseGet(KubeClients::inCluster);
@@ -113,12 +115,13 @@ public final class ControlPlaneNode implements AutoCloseable {
           : MemberClusters.configClusterOnly(settings.clusterId());
       meshConfig = MeshConfigSource.start(sources.meshConfigFile(), Optional.of(configCluster), sources.namespace(),
           sources.meshConfigMap(), sources.meshConfigPoll());
-      registries = KubeClients.memberRegistryFactory(members, settings.kubeconfig(), settings.network());
+      registries = KubeClients.memberRegistryFactory(members, settings.kubeconfig(), settings.network(),
+          ResyncSettings.from(config), metrics);
     } catch (RuntimeException e) {
       closeQuietly(members, meshConfig, configCluster);
       throw e;
     }
-    ControlPlaneNode node = start(settings, config, registries, members, meshConfig, configCluster);
+    ControlPlaneNode node = start(settings, config, registries, members, meshConfig, configCluster, metrics);
     // Any node may have to take a member cluster's watch over: load the client's classes now.
     KubeClients.warmUp(settings.kubeconfig().orElse(null),
         node.system().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
@@ -131,11 +134,12 @@ public final class ControlPlaneNode implements AutoCloseable {
    */
   public static ControlPlaneNode start(NodeSettings settings, Config config, MemberRegistry.Factory registries) {
     return start(settings, config, registries, MemberClusters.configClusterOnly(settings.clusterId()),
-        MeshConfigSource.start(Optional.empty(), Optional.empty(), "", Optional.empty(), Duration.ofSeconds(5)), null);
+        MeshConfigSource.start(Optional.empty(), Optional.empty(), "", Optional.empty(), Duration.ofSeconds(5)), null,
+        new PrometheusMetrics());
   }
 
   private static ControlPlaneNode start(NodeSettings settings, Config config, MemberRegistry.Factory registries,
-      MemberClusters members, MeshConfigSource meshConfig, KubernetesClient configCluster) {
+      MemberClusters members, MeshConfigSource meshConfig, KubernetesClient configCluster, PrometheusMetrics metrics) {
     long begin = System.nanoTime();
     LocalCassandra cassandra = null;
     List<String> contactPoints = settings.cassandraContactPoints();
@@ -158,7 +162,6 @@ public final class ControlPlaneNode implements AutoCloseable {
       CassandraSchema.ensure(system, Duration.ofSeconds(60));
 
       Clock clock = Clock.systemUTC();
-      PrometheusMetrics metrics = new PrometheusMetrics();
       ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes = system.systemActorOf(
           Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.changesTopic(settings.dataCenter())), "service-changes",
           Props.empty());

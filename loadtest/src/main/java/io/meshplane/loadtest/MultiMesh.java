@@ -48,6 +48,14 @@ final class MultiMesh implements ControlPlaneUnderTest {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
   }
 
+  /**
+   * The members' registries compare their caches with their API server this often (the default is
+   * 5 minutes): fabric8's mock API server gives up on a websocket write that stalls for 30 s and
+   * drops that watch event without closing the watch, so a lost event is repaired within a
+   * minute, well inside the bench's phases. Repairs are counted in the report.
+   */
+  static final String RESYNC_INTERVAL = "30s";
+
   private final Closer closer = new Closer();
   final LocalCassandra cassandra;
   final MockCluster config;
@@ -71,7 +79,8 @@ final class MultiMesh implements ControlPlaneUnderTest {
       }
       Path meshConfig = Files.writeString(dir.resolve("mesh-config.yaml"), meshConfig(layout));
       Path nodeConfig = Files.writeString(dir.resolve("node.conf"),
-          "meshplane.mesh-config.file = \"" + meshConfig.toAbsolutePath() + "\"\n");
+          "meshplane.mesh-config.file = \"" + meshConfig.toAbsolutePath() + "\"\n"
+              + "meshplane.registry.resync-interval = " + RESYNC_INTERVAL + "\n");
       nodes = new ControlPlaneProcess[nodeCount];
       int[] xds = new int[nodeCount];
       int[] admin = new int[nodeCount];
@@ -142,6 +151,34 @@ final class MultiMesh implements ControlPlaneUnderTest {
     members.get(c).service(Fleet.NAMESPACE, "svc-" + s, Fleet.PORT, 8080);
   }
 
+  /** Ready addresses of service {@code s}'s EndpointSlice in member {@code c}, as the API server holds them. */
+  List<String> apiServerEndpoints(int c, int s) {
+    var slice = members.get(c).client().discovery().v1().endpointSlices().inNamespace(Fleet.NAMESPACE)
+        .withName("svc-" + s + "-slice").get();
+    if (slice == null || slice.getEndpoints() == null) {
+      return List.of();
+    }
+    return slice.getEndpoints().stream().flatMap(e -> e.getAddresses().stream()).sorted().toList();
+  }
+
+  /**
+   * Node {@code node}'s endpoints of {@code hostname} from {@code /debug/services} ("address
+   * cluster" each), or why there are none.
+   */
+  String nodeEndpoints(int node, String hostname) {
+    try {
+      JsonNode s = JSON.readTree(nodes[node].admin("/debug/services")).path(hostname);
+      if (s.isMissingNode()) {
+        return "not subscribed here";
+      }
+      List<String> out = new ArrayList<>();
+      s.path("endpoints").forEach(e -> out.add(e.asText()));
+      return "version " + s.path("version").asText() + ", " + out;
+    } catch (IOException | RuntimeException e) {
+      return "unreadable (" + e.getMessage() + ")";
+    }
+  }
+
   /**
    * Member clusters by id with the services each node's watch reports synced, from node 0's
    * {@code /debug/clusters}; empty when it cannot be read.
@@ -161,6 +198,23 @@ final class MultiMesh implements ControlPlaneUnderTest {
       out.put(n.path("clusterId").asText(), n.path("services").asInt());
     }
     n.forEach(child -> collect(child, out));
+  }
+
+  /**
+   * Member clusters by id with the time their watch last started or changed connectivity
+   * ({@code since} of node {@code node}'s {@code /debug/clusters}): it changes when a watch moves to
+   * another node. Empty when it cannot be read.
+   */
+  Map<String, String> watchSince(int node) {
+    Map<String, String> out = new HashMap<>();
+    try {
+      for (JsonNode c : JSON.readTree(nodes[node].admin("/debug/clusters")).path("clusters")) {
+        out.put(c.path("clusterId").asText(), c.path("since").asText());
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
+    }
+    return out;
   }
 
   /** Members Up in the Pekko cluster as node {@code node} sees it; 0 when it cannot be read. */

@@ -177,6 +177,19 @@ final class MultiTruth implements SimProxy.Listener {
     return java.util.Optional.empty();
   }
 
+  /** The services (by index) of which {@code p} does not hold the truth. */
+  List<Integer> offServices(SimProxy p) {
+    String network = networkOfProxy.get(p.id);
+    List<Integer> out = new ArrayList<>();
+    for (String c : p.clusters) {
+      int s = serviceOfCluster.get(c);
+      if (!p.endpoints(c).equals(truth(network, s))) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
   /** Whether {@code p}, on {@code network}, holds the truth of every service it subscribes to. */
   boolean converged(SimProxy p) {
     String network = networkOfProxy.get(p.id);

@@ -123,6 +123,12 @@ public final class KubeClients {
    * @param kubeconfigs kubeconfig path (or null) by cluster id
    */
   public static MemberRegistry.Factory registryFactory(Map<String, Path> kubeconfigs, String defaultNetwork) {
+    return registryFactory(kubeconfigs, defaultNetwork, ResyncSettings.OFF, ResyncMetrics.NONE);
+  }
+
+  /** As {@link #registryFactory(Map, String)}, each registry resyncing as {@code resync} says. */
+  public static MemberRegistry.Factory registryFactory(Map<String, Path> kubeconfigs, String defaultNetwork,
+      ResyncSettings resync, ResyncMetrics metrics) {
     Objects.requireNonNull(defaultNetwork, "defaultNetwork");
     Map<String, Path> byCluster = Collections.unmodifiableMap(new HashMap<>(kubeconfigs));
     byCluster.values().stream().filter(Objects::nonNull).forEach(KubeClients::kubeconfigConfig);
@@ -136,7 +142,7 @@ public final class KubeClients {
       }
       Path path = byCluster.get(clusterId);
       KubernetesClient client = path == null ? inCluster() : fromKubeconfig(path);
-      return new KubeRegistry(client, clusterId, defaultNetwork);
+      return new KubeRegistry(client, clusterId, defaultNetwork, resync, metrics);
     };
   }
 
@@ -147,12 +153,20 @@ public final class KubeClients {
    */
   public static MemberRegistry.Factory memberRegistryFactory(MemberClusters members, Optional<Path> configKubeconfig,
       String defaultNetwork) {
+    return memberRegistryFactory(members, configKubeconfig, defaultNetwork, ResyncSettings.OFF, ResyncMetrics.NONE);
+  }
+
+  /** As {@link #memberRegistryFactory(MemberClusters, Optional, String)}, each registry resyncing as {@code resync} says. */
+  public static MemberRegistry.Factory memberRegistryFactory(MemberClusters members, Optional<Path> configKubeconfig,
+      String defaultNetwork, ResyncSettings resync, ResyncMetrics metrics) {
     MemberRegistry.Factory config = registryFactory(
-        Collections.singletonMap(members.configClusterId(), configKubeconfig.orElse(null)), defaultNetwork);
+        Collections.singletonMap(members.configClusterId(), configKubeconfig.orElse(null)), defaultNetwork, resync,
+        metrics);
     return clusterId -> clusterId.equals(members.configClusterId())
         ? config.create(clusterId)
         : new RemoteRegistry(clusterId, members, c -> new KubeRegistry(
-            fromKubeconfigText(c.kubeconfig(), "remote secret " + c.secret()), clusterId, c.network()));
+            fromKubeconfigText(c.kubeconfig(), "remote secret " + c.secret()), clusterId, c.network(), resync,
+            metrics));
   }
 
   /** Reads and checks a kubeconfig file. */

@@ -23,6 +23,9 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.EndpointPort;
@@ -223,6 +226,39 @@ class KubeRegistryTest {
   }
 
   @Test
+  void a_slice_change_whose_watch_event_was_lost_is_repaired_by_the_resync() {
+    // The slices' watch opens but never delivers an event, as when fabric8's mock API server
+    // gives up on a stalled websocket write: without the resync the change would never arrive.
+    KubernetesMockServer server = startServer(0, true);
+    KubernetesClient kube = testClient(server);
+    create(kube, service("shop", "cart", port("http", 80, 8080, null)));
+    create(kube, slice("shop", "cart-1", "cart", List.of(slicePort("http", 8080)),
+        podEndpoint("10.0.0.1", null, null, null)));
+    String orders = ServiceSpec.hostname("orders", "shop");
+    create(kube, service("shop", "orders", port("http", 80, 8080, null)));
+    Repairs repairs = new Repairs();
+    KubeRegistry registry = new KubeRegistry(KubeClients.create(config(server.url("/"))),
+        new KubeTranslator("c1", "net-default", warnings::add), Duration.ofMillis(200),
+        new ResyncSettings(Duration.ofMillis(300), Duration.ofMillis(100)), repairs);
+    clients.add(registry);
+    registry.start(recorder);
+    await().atMost(PATIENCE).until(() -> recorder.synced.get() == 1);
+    assertThat(recorder.latest(CART).orElseThrow().endpoints()).extracting(Endpoint::address)
+        .containsExactly("10.0.0.1");
+
+    kube.discovery().v1().endpointSlices().inNamespace("shop").withName("cart-1")
+        .edit(s -> { s.getEndpoints().get(0).setAddresses(List.of("10.0.0.9")); return s; });
+
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(recorder.latest(CART).orElseThrow().endpoints())
+        .extracting(Endpoint::address).containsExactly("10.0.0.9"));
+    // Counted once the new caches are handed to the registry's thread, which may report first.
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(repairs.repaired).containsEntry("EndpointSlice", 1));
+    assertThat(repairs.repaired).doesNotContainKey("Service");
+    // Rebuilding the caches recomputes every service, but reports only the ones that changed.
+    assertThat(recorder.history.get(orders)).hasSize(1);
+  }
+
+  @Test
   void close_closes_the_client() {
     KubernetesMockServer server = startServer(0);
     KubernetesClient client = KubeClients.create(config(server.url("/")));
@@ -240,9 +276,24 @@ class KubeRegistryTest {
   }
 
   private KubernetesMockServer startServer(int port) {
+    return startServer(port, false);
+  }
+
+  /** A CRUD mock API server; {@code silentSliceWatches}: every EndpointSlice watch delivers nothing. */
+  private KubernetesMockServer startServer(int port, boolean silentSliceWatches) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMixedDispatcher dispatcher = silentSliceWatches ? new KubernetesMixedDispatcher(responses) {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        if (request.getPath().startsWith("/apis/discovery.k8s.io/v1/endpointslices")
+            && request.getPath().contains("watch=true")) {
+          return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {});
+        }
+        return super.dispatch(request);
+      }
+    } : new KubernetesMixedDispatcher(responses);
     KubernetesMockServer server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
-        new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
+        new MockWebServer(), responses, dispatcher, false);
     if (port == 0) {
       server.init();
     } else {
@@ -283,6 +334,19 @@ class KubeRegistryTest {
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
+    }
+  }
+
+  /** Records the resync's repairs, by resource. */
+  private static final class Repairs implements ResyncMetrics {
+    final Map<String, Integer> repaired = new ConcurrentHashMap<>();
+
+    @Override
+    public void compared(String clusterId) {}
+
+    @Override
+    public void repaired(String clusterId, String resource, int objects) {
+      repaired.merge(resource, objects, Integer::sum);
     }
   }
 
