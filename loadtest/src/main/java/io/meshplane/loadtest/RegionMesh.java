@@ -188,6 +188,22 @@ final class RegionMesh implements AutoCloseable {
     return c != null && c.watcher().equals(watcher);
   }
 
+  /**
+   * Sum of a Prometheus counter or histogram count over the live nodes of {@code region}; a node
+   * whose metrics cannot be read counts 0.
+   */
+  double metricSum(String region, String name) {
+    double sum = 0;
+    for (Slot s : nodes.get(region)) {
+      try {
+        sum += s.process == null ? 0 : Prometheus.sum(s.process.admin("/metrics"), name);
+      } catch (RuntimeException e) {
+        // a node that does not answer has nothing to add
+      }
+    }
+    return sum;
+  }
+
   LocalCassandra cassandra(String region) {
     return cassandra.get(region);
   }

@@ -71,6 +71,8 @@ final class RegionsReport {
     md.line("| ---: | --- | ---: | --- | --- |");
     Map<String, Histogram> curves = new LinkedHashMap<>();
     for (RegionsBench.Size s : r.sizes) {
+      md.line("| | %,d services created (one per cluster, s %% 3), held by both regions after %s | | | |", s.services,
+          seconds(s.takeInSeconds));
       md.line("| | churn: %,d writes in %.1f s, %,d missed a subscriber; all converged %s after | | | |", s.writes,
           s.churnSeconds, s.incomplete, Double.isNaN(s.convergedAfterChurn) ? "not" : seconds(s.convergedAfterChurn));
       s.latency.forEach((region, h) -> {
