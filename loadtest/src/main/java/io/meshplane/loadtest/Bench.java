@@ -7,13 +7,13 @@ import java.util.List;
 /** {@code ./meshplane bench <scenario> [options]}: runs one benchmark scenario and writes its report. */
 public final class Bench {
 
-  private static final String SCENARIOS = "small, fleet, storm, scale, failover, multicluster, replication";
+  private static final String SCENARIOS = "small, fleet, storm, scale, failover, multicluster, replication, regions";
 
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || !(args[0].equals("failover") || args[0].equals("multicluster")
-        || args[0].equals("replication")
+        || args[0].equals("replication") || args[0].equals("regions")
         || LoadBench.SCENARIOS.contains(args[0]))) {
       System.err.println("usage: ./meshplane bench <scenario> [options], scenario one of: " + SCENARIOS
           + (args.length == 0 ? "" : "; unknown scenario '" + args[0] + "'"));
@@ -22,6 +22,10 @@ public final class Bench {
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     if (args[0].equals("replication")) {
       io.meshplane.loadtest.regions.ReplicationBench.main(rest.toArray(String[]::new));
+      return;
+    }
+    if (args[0].equals("regions")) {
+      RegionsBench.main(rest.toArray(String[]::new));
       return;
     }
     if (args[0].equals("failover")) {

@@ -70,6 +70,9 @@ final class MultiTruth implements SimProxy.Listener {
   private final Map<String, String> networkOfProxy = new ConcurrentHashMap<>();
   private volatile Map<String, Integer> subscribers = Map.of();
   private final Histogram latency = new Histogram(3);
+  /** Proxy id -> its group ({@link #track(String, List, String)}); latencies per group, guarded by {@link #latency}. */
+  private final Map<String, String> groupOfProxy = new ConcurrentHashMap<>();
+  private final Map<String, Histogram> groupLatency = new HashMap<>();
   /**
    * After a {@link #reset()}, changes written before {@link #measuredFrom} (System.nanoTime) are
    * not measured; both guarded by {@link #latency}.
@@ -142,6 +145,15 @@ final class MultiTruth implements SimProxy.Listener {
       p.clusters.forEach(c -> counts.merge(network + "|" + c, 1, Integer::sum));
     }
     subscribers = Map.copyOf(counts);
+  }
+
+  /**
+   * {@link #track(String, List)}, also recording these proxies' latencies apart under {@code group}
+   * (for example the region whose stable address they use): {@link #latency(String)}.
+   */
+  void track(String network, List<SimProxy> proxies, String group) {
+    track(network, proxies);
+    proxies.forEach(p -> groupOfProxy.put(p.id, group));
   }
 
   /** What a proxy on {@code network} must hold for service {@code s}. */
@@ -260,6 +272,7 @@ final class MultiTruth implements SimProxy.Listener {
   void reset() {
     synchronized (latency) {
       latency.reset();
+      groupLatency.values().forEach(Histogram::reset);
       measuredFrom = System.nanoTime();
       wasReset = true;
     }
@@ -270,6 +283,14 @@ final class MultiTruth implements SimProxy.Listener {
   Histogram latency() {
     synchronized (latency) {
       return latency.copy();
+    }
+  }
+
+  /** The convergence latencies of one group's proxies since the last {@link #reset()}, in microseconds. */
+  Histogram latency(String group) {
+    synchronized (latency) {
+      Histogram h = groupLatency.get(group);
+      return h == null ? new Histogram(3) : h.copy();
     }
   }
 
@@ -288,7 +309,12 @@ final class MultiTruth implements SimProxy.Listener {
         if (holds && c.reached.add(proxy.id)) {
           synchronized (latency) {
             if (!wasReset || c.writtenAt - measuredFrom >= 0) {
-              latency.recordValue(Math.max(0, (now - c.writtenAt) / 1_000));
+              long micros = Math.max(0, (now - c.writtenAt) / 1_000);
+              latency.recordValue(micros);
+              String group = groupOfProxy.get(proxy.id);
+              if (group != null) {
+                groupLatency.computeIfAbsent(group, g -> new Histogram(3)).recordValue(micros);
+              }
             }
           }
           if (c.reached.size() >= c.subscribers) {

@@ -310,7 +310,7 @@ final class MulticlusterBench {
    * server stalls for up to 30 s when a watcher goes away while it is sending it an event (a
    * member's watch moving between nodes); a write in that window times out on the client.
    */
-  private static void retrying(Runnable write) {
+  static void retrying(Runnable write) {
     for (int attempt = 1; ; attempt++) {
       try {
         write.run();
@@ -417,7 +417,7 @@ final class MulticlusterBench {
     return value < 0 || count == 0 ? "n/a" : String.format(java.util.Locale.ROOT, format, (double) value / count);
   }
 
-  private static String percentiles(Histogram h) {
+  static String percentiles(Histogram h) {
     if (h.getTotalCount() == 0) {
       return "n/a";
     }

@@ -38,6 +38,11 @@ final class Options {
     return new Options(values);
   }
 
+  /** The value as given. */
+  String text(String name) {
+    return values.get(name);
+  }
+
   int positiveInt(String name) {
     try {
       int v = Integer.parseInt(values.get(name));

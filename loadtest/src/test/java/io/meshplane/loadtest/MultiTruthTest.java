@@ -97,6 +97,30 @@ class MultiTruthTest {
     assertThat(truth.latency().getTotalCount()).as("only the change written after the reset").isEqualTo(1);
   }
 
+  @Test
+  void latencies_of_a_group_of_proxies_are_kept_apart_and_reset_with_the_rest() {
+    MultiTruth truth = new MultiTruth(2, 1, 2);
+    SimProxy near = new SimProxy("sidecar~1", SimProxy.Mode.SOTW, List.of(Fleet.cluster(0)), Map.of(), null, null,
+        (p, c, a) -> { });
+    SimProxy far = new SimProxy("sidecar~2", SimProxy.Mode.SOTW, List.of(Fleet.cluster(0)), Map.of(), null, null,
+        (p, c, a) -> { });
+    truth.track("net-a", List.of(near), "eu");
+    truth.track("net-a", List.of(far), "us");
+    MultiTruth.Change change = truth.write(0, 0, this::record);
+
+    truth.endpoints(near, Fleet.cluster(0), change.addresses);
+    truth.endpoints(far, Fleet.cluster(0), change.addresses);
+    truth.endpoints(far, Fleet.cluster(0), change.addresses);
+
+    assertThat(change.subscribers).isEqualTo(2);
+    assertThat(change.completedAt).isNotZero();
+    assertThat(truth.latency("eu").getTotalCount()).isEqualTo(1);
+    assertThat(truth.latency("us").getTotalCount()).as("one delivery per proxy and change").isEqualTo(1);
+    assertThat(truth.latency("asia").getTotalCount()).isZero();
+    truth.reset();
+    assertThat(truth.latency("us").getTotalCount()).isZero();
+  }
+
   private void record(int cluster, List<String> addresses) {
     writes.add(String.join(",", addresses));
   }

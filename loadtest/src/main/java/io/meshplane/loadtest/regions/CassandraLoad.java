@@ -17,14 +17,14 @@ import java.util.Set;
  * to this node), summed over the journal and snapshot keyspaces; and the node's CPU time from
  * {@code /proc}. One driver session pinned to the node; used by the benchmark thread only.
  */
-final class CassandraLoad implements AutoCloseable {
+public final class CassandraLoad implements AutoCloseable {
 
   /** Cumulative counts of one node at one instant. */
-  record Sample(long nanos, long localReads, long localWrites, long coordinatorReads, long coordinatorWrites,
+  public record Sample(long nanos, long localReads, long localWrites, long coordinatorReads, long coordinatorWrites,
       long cpuTicks) {
 
     /** Per-second rates between {@code earlier} and this sample. */
-    Rates since(Sample earlier) {
+    public Rates since(Sample earlier) {
       double seconds = (nanos - earlier.nanos) / 1e9;
       return new Rates(seconds, (localReads - earlier.localReads) / seconds,
           (localWrites - earlier.localWrites) / seconds, (coordinatorReads - earlier.coordinatorReads) / seconds,
@@ -34,8 +34,11 @@ final class CassandraLoad implements AutoCloseable {
   }
 
   /** Per-second rates over a window; {@code cpuPercent} of one core. */
-  record Rates(double seconds, double localReads, double localWrites, double coordinatorReads,
+  public record Rates(double seconds, double localReads, double localWrites, double coordinatorReads,
       double coordinatorWrites, double cpuPercent) {}
+
+  /** Meshplane's journal and snapshot keyspaces: the load counted by default. */
+  public static final Set<String> MESHPLANE_KEYSPACES = Set.of("meshplane_journal", "meshplane_snapshot");
 
   /** Linux USER_HZ; {@code getconf CLK_TCK} is 100 on every kernel configuration we meet. */
   private static final double CLOCK_TICKS = 100;
@@ -44,7 +47,7 @@ final class CassandraLoad implements AutoCloseable {
   private final Set<String> keyspaces;
   private final CqlSession session;
 
-  CassandraLoad(LocalCassandra node, Set<String> keyspaces) {
+  public CassandraLoad(LocalCassandra node, Set<String> keyspaces) {
     this.node = node;
     this.keyspaces = Set.copyOf(keyspaces);
     this.session = CqlSession.builder()
@@ -53,11 +56,11 @@ final class CassandraLoad implements AutoCloseable {
         .build();
   }
 
-  String datacenter() {
+  public String datacenter() {
     return node.datacenter();
   }
 
-  Sample sample() {
+  public Sample sample() {
     return new Sample(System.nanoTime(), count("local_read_latency") + count("local_scan_latency"),
         count("local_write_latency"), count("coordinator_read_latency") + count("coordinator_scan_latency"),
         count("coordinator_write_latency"), cpuTicks());
@@ -70,7 +73,7 @@ final class CassandraLoad implements AutoCloseable {
   }
 
   /** Resident memory of the Cassandra JVM in bytes, or -1 when /proc cannot be read. */
-  long residentBytes() {
+  public long residentBytes() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(node.pid()), "status"))) {
         if (line.startsWith("VmRSS:")) {

@@ -61,7 +61,7 @@ public final class ReplicationBench {
   static final String EU = "eu";
   static final String US = "us";
   private static final Map<String, Integer> FACTORS = Map.of(EU, 1, US, 1);
-  private static final Set<String> KEYSPACES = Set.of("meshplane_journal", "meshplane_snapshot");
+  private static final Set<String> KEYSPACES = CassandraLoad.MESHPLANE_KEYSPACES;
   private static final int IN_FLIGHT = 64;
   private static final Duration ASK = Duration.ofSeconds(30);
 
