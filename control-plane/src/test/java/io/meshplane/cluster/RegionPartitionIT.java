@@ -60,8 +60,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A partition between two regions: {@code eu} and {@code us}, one control-plane node each (in this
  * JVM, so that Artery can be blackholed between them) and a Cassandra data center each (child
- * JVMs); member cluster {@code east} is homed in eu, {@code west} in us (fabric8 mock API servers,
- * joined through remote secrets). eu's client is grpc-java's xDS client making real RPCs through
+ * JVMs); member cluster {@code east} is homed in eu, {@code west} and {@code north} in us (fabric8
+ * mock API servers, joined through remote secrets in each region's own config cluster). eu's client is grpc-java's xDS client making real RPCs through
  * eu's stable address; us's is a raw ADS stream reading the greeter's EDS through us's.
  *
  * <p>The partition cuts both ways between the regions: Artery is blackholed, and Cassandra's
@@ -71,11 +71,13 @@ import org.junit.jupiter.api.Test;
  * connection and refuses new ones. A probe row written in each data center during the cut shows
  * that it really is cut (it does not reach the other one until healed).
  *
- * <p>While cut, each region takes the other's member cluster over (per the merge rule both watch
- * both clusters, each writing only its own state); endpoint changes in both clusters reach both
- * clients; the streams stay up and no RPC fails. After healing, the watches go back home, both
- * regions' Service entities hold the same shares, equal to the API servers', and a change after
- * healing reaches both clients. Prints the timeline.
+ * <p>While cut, each region takes the other's member clusters over (per the merge rule both watch
+ * east and west, each writing only its own state); endpoint changes in both clusters reach both
+ * clients; the streams stay up and no RPC fails. eu is cut off from north's API server too, so
+ * the sides diverge there: eu keeps serving north's last known endpoints, us the new ones. After
+ * healing, the watches go back home, both regions' Service entities hold the same shares, equal to
+ * the API servers' (eu's north state replicated from us, as eu still cannot reach north), and a
+ * change after healing reaches both. Prints the timeline.
  */
 class RegionPartitionIT {
 
@@ -85,7 +87,8 @@ class RegionPartitionIT {
   static final String GREETER = "greeter.default.svc.cluster.local";
   static final String LEGACY = "legacy.default.svc.cluster.local";
   static final String ORDERS = "orders.default.svc.cluster.local";
-  static final Set<String> HOSTNAMES = Set.of(GREETER, LEGACY, ORDERS);
+  static final String INVENTORY = "inventory.default.svc.cluster.local";
+  static final Set<String> HOSTNAMES = Set.of(GREETER, LEGACY, ORDERS, INVENTORY);
   static final int SERVICE_PORT = 50051;
   static final int OTHER_PORT = 8080;
   static final String EDS_NAME = ResourceNames.clusterLoadAssignment(GREETER, SERVICE_PORT);
@@ -142,9 +145,11 @@ class RegionPartitionIT {
     Awaitility.await("a probe row written in eu, read in us").atMost(DEADLINE).ignoreExceptions()
         .until(() -> present(usCql, "before"));
 
-    // ---- member clusters, homed in both regions ----
-    MockCluster config = keep(MockCluster.start(0));
-    config.namespace(NS);
+    // ---- member clusters, homed in both regions; each region has its own config cluster ----
+    MockCluster euConfig = keep(MockCluster.start(0));
+    euConfig.namespace(NS);
+    MockCluster usConfig = keep(MockCluster.start(0));
+    usConfig.namespace(NS);
     Greeters greeters = keep(Greeters.start(Ports.free(), List.of(E1, E2, E3, W1, W2)));
     MockCluster east = keep(MockCluster.start(0));
     east.namespace(APPS);
@@ -156,19 +161,32 @@ class RegionPartitionIT {
     west.namespace(APPS);
     west.service(APPS, "greeter", SERVICE_PORT, greeters.port());
     west.endpoints(APPS, "greeter", greeters.port(), List.of(W1));
-    config.remoteSecret(NS, "east", NETWORK, "eu", east);
-    config.remoteSecret(NS, "west", NETWORK, "us", west);
-    Map<String, MockCluster> members = Map.of("east", east, "west", west);
-    Path kubeconfig = config.writeKubeconfig(dir.resolve("config-kubeconfig"));
+    // north is homed in us; eu reaches its API server through a link that is cut with the partition.
+    MockCluster north = keep(MockCluster.start(0));
+    north.namespace(APPS);
+    north.service(APPS, "inventory", OTHER_PORT, OTHER_PORT);
+    north.endpoints(APPS, "inventory", OTHER_PORT, List.of("10.9.2.1"));
+    TcpLink northFromEu = keep(TcpLink.start(links, new InetSocketAddress("127.0.0.1", Ports.free()),
+        new InetSocketAddress("127.0.0.1", north.port())));
+    for (MockCluster config : List.of(euConfig, usConfig)) {
+      config.remoteSecret(NS, "east", NETWORK, "eu", east);
+      config.remoteSecret(NS, "west", NETWORK, "us", west);
+    }
+    euConfig.remoteSecret(NS, "north", NETWORK, "us", MockCluster.kubeconfigAt(northFromEu.port()));
+    usConfig.remoteSecret(NS, "north", NETWORK, "us", north);
+    Map<String, MockCluster> members = Map.of("east", east, "west", west, "north", north);
+    Map<String, MockCluster> bothReach = Map.of("east", east, "west", west);
 
     // ---- one control-plane node per region, in this JVM ----
     int euRemoting = Ports.free();
-    ControlPlaneNode eu = keep(InProcessNode.start(euDb, kubeconfig, euRemoting, List.of(), region("eu")));
-    ControlPlaneNode us = keep(InProcessNode.start(usDb, kubeconfig, Ports.free(),
+    ControlPlaneNode eu = keep(InProcessNode.start(euDb, euConfig.writeKubeconfig(dir.resolve("eu-kubeconfig")),
+        euRemoting, List.of(), region("eu")));
+    ControlPlaneNode us = keep(InProcessNode.start(usDb, usConfig.writeKubeconfig(dir.resolve("us-kubeconfig")),
+        Ports.free(),
         List.of("pekko://meshplane@127.0.0.1:" + euRemoting), region("us")));
     TcpFront euFront = keep(TcpFront.start(links, List.of(xds(eu)), List.of(xds(us)), 0));
     TcpFront usFront = keep(TcpFront.start(links, List.of(xds(us)), List.of(xds(eu)), 0));
-    Map<String, String> home = Map.of("east", "eu", "west", "us");
+    Map<String, String> home = Map.of("east", "eu", "west", "us", "north", "us");
     awaitWatchers(eu, home, "at start");
     awaitWatchers(us, home, "at start");
 
@@ -217,7 +235,9 @@ class RegionPartitionIT {
     Blackhole.cut(eu.system(), us.system());
     euLink.cut();
     usLink.cut();
-    String cut = "cut: Artery blackholed between eu and us, Cassandra storage links closed";
+    northFromEu.cut();
+    String cut = "cut: Artery blackholed between eu and us, Cassandra storage links closed, eu cut off north's"
+        + " API server";
     t.mark(cut);
     t.step("eu sees us unreachable", cut, () -> unreachable(eu, "us"));
     t.step("us sees eu unreachable", cut, () -> unreachable(us, "eu"));
@@ -227,6 +247,8 @@ class RegionPartitionIT {
         () -> logLines(usDb, EU_BROADCAST + ":" + euStorage + " is now DOWN") > usDownLines);
     t.step("eu takes west over", cut, () -> watcher(eu, "west").equals(Optional.of("eu")));
     t.step("us takes east over", cut, () -> watcher(us, "east").equals(Optional.of("us")));
+    t.step("eu takes north over (its API server out of eu's reach)", cut,
+        () -> watcher(eu, "north").equals(Optional.of("eu")));
 
     // Changes in both member clusters right after the cut: each side learns them from the API
     // servers it can reach, once it watches them.
@@ -236,24 +258,24 @@ class RegionPartitionIT {
     west.endpoints(APPS, "greeter", greeters.port(), List.of(W1, W2));
     west.service(APPS, "orders", OTHER_PORT, OTHER_PORT);
     west.endpoints(APPS, "orders", OTHER_PORT, List.of("10.9.1.1"));
+    north.endpoints(APPS, "inventory", OTHER_PORT, List.of("10.9.2.2"));
     String changed = "changed while cut: east greeter E1,E2 -> E1,E3 and legacy deleted; "
-        + "west greeter W1 -> W1,W2 and orders created";
+        + "west greeter W1 -> W1,W2 and orders created; north inventory 10.9.2.1 -> 10.9.2.2";
     t.mark(changed);
     Set<String> cutTruth = Set.of(E1, E3, W1, W2);
-    t.step("eu's state equals both API servers (while cut)", changed, () -> holdsTruth(eu, members));
-    t.step("us's state equals both API servers (while cut)", changed, () -> holdsTruth(us, members));
-    CompletableFuture<Void> euSees = CompletableFuture.runAsync(() -> {
-      Greeters.awaitOnly(euClient, cutTruth, DEADLINE);
-      t.mark("eu's client answered by exactly E1,E3,W1,W2 (while cut)");
-    });
-    usClient.awaitEndpoints(greeters.socketAddresses(cutTruth), DEADLINE);
-    t.mark("us's client sees exactly E1,E3,W1,W2 (while cut)");
-    euSees.join();
-    for (String step : List.of("eu takes west over", "us takes east over", "eu's state equals both API servers"
-        + " (while cut)", "us's state equals both API servers (while cut)", "eu's Cassandra marks us DOWN",
-        "us's Cassandra marks eu DOWN")) {
+    t.step("eu's state equals east's and west's API servers (while cut)", changed,
+        () -> holdsTruth(eu, bothReach));
+    t.step("us's state equals all three API servers (while cut)", changed, () -> holdsTruth(us, members));
+    awaitClients(t, euClient, usClient, greeters, cutTruth, "while cut");
+    for (String step : List.of("eu takes west over", "us takes east over", "eu takes north over (its API server"
+        + " out of eu's reach)", "eu's state equals east's and west's API servers (while cut)", "us's state equals"
+        + " all three API servers (while cut)", "eu's Cassandra marks us DOWN", "us's Cassandra marks eu DOWN")) {
       t.await(step, DEADLINE);
     }
+    // The sides diverge where they see different sources: eu still serves north's last known endpoints.
+    assertThat(held(eu).get(INVENTORY)).as("eu's north inventory while cut off from north")
+        .isEqualTo(Map.of("north", Set.of("10.9.2.1")));
+    assertThat(held(us).get(INVENTORY)).as("us's north inventory").isEqualTo(Map.of("north", Set.of("10.9.2.2")));
     // Cassandra is cut too: a row written in one data center stays out of the other.
     write(euCql, "eu-during-cut");
     write(usCql, "us-during-cut");
@@ -282,10 +304,14 @@ class RegionPartitionIT {
         () -> present(usCql, "eu-during-cut") && present(euCql, "us-during-cut"));
     t.step("west's watch back in us (eu hands it back)", healed, () -> watcher(eu, "west").equals(Optional.of("us")));
     t.step("east's watch back in eu (us hands it back)", healed, () -> watcher(us, "east").equals(Optional.of("eu")));
-    String converged = "both regions' Service entities hold the same shares, equal to the API servers'";
+    t.step("north's watch back in us (eu hands it back)", healed,
+        () -> watcher(eu, "north").equals(Optional.of("us")));
+    // eu stays cut off from north's API server: its north state can only come from us's replication.
+    String converged = "both regions' Service entities hold the same shares, equal to the API servers'"
+        + " (eu's north inventory replicated from us)";
     t.step(converged, healed, () -> holdsTruth(eu, members) && holdsTruth(us, members) && sameShares(eu, us));
     for (String step : List.of("west's watch back in us (eu hands it back)", "east's watch back in eu (us hands it"
-        + " back)", converged, "Cassandra: probe rows written while cut reached the other data center")) {
+        + " back)", "north's watch back in us (eu hands it back)", converged, "Cassandra: probe rows written while cut reached the other data center")) {
       t.await(step, DEADLINE);
     }
     awaitWatchers(eu, home, "after healing");
@@ -294,16 +320,11 @@ class RegionPartitionIT {
     // ---- a change after healing reaches both ----
     east.endpoints(APPS, "greeter", greeters.port(), List.of(E2, E3));
     west.endpoints(APPS, "greeter", greeters.port(), List.of(W2));
-    String later = "changed after healing: east greeter -> E2,E3, west greeter -> W2";
+    north.endpoints(APPS, "inventory", OTHER_PORT, List.of("10.9.2.3"));
+    String later = "changed after healing: east greeter -> E2,E3, west greeter -> W2, north inventory -> 10.9.2.3";
     t.mark(later);
     Set<String> finalTruth = Set.of(E2, E3, W2);
-    CompletableFuture<Void> euSeesLater = CompletableFuture.runAsync(() -> {
-      Greeters.awaitOnly(euClient, finalTruth, DEADLINE);
-      t.mark("eu's client answered by exactly E2,E3,W2 (after healing)");
-    });
-    usClient.awaitEndpoints(greeters.socketAddresses(finalTruth), DEADLINE);
-    t.mark("us's client sees exactly E2,E3,W2 (after healing)");
-    euSeesLater.join();
+    awaitClients(t, euClient, usClient, greeters, finalTruth, "after healing");
     String convergedLater = "after the later change: both regions equal the API servers and each other";
     t.step(convergedLater, later, () -> holdsTruth(eu, members) && holdsTruth(us, members) && sameShares(eu, us));
     t.await(convergedLater, DEADLINE);
@@ -325,11 +346,27 @@ class RegionPartitionIT {
             .get(GREETER));
   }
 
+  /**
+   * Waits until eu's client is answered by exactly {@code truth} and us's client's EDS view is
+   * exactly {@code truth}, both watched at once; marks each on the timeline.
+   */
+  private static void awaitClients(Timeline t, ManagedChannel euClient, EdsStream usClient, Greeters greeters,
+      Set<String> truth, String when) {
+    String names = String.join(",", new TreeSet<>(truth));
+    CompletableFuture<Void> euSees = CompletableFuture.runAsync(() -> {
+      Greeters.awaitOnly(euClient, truth, DEADLINE);
+      t.mark("eu's client answered by exactly " + names + " (" + when + ")");
+    });
+    usClient.awaitEndpoints(greeters.socketAddresses(truth), DEADLINE);
+    t.mark("us's client sees exactly " + names + " (" + when + ")");
+    euSees.join();
+  }
+
   private static Config region(String name) {
     return Blackhole.TEST_MODE.withFallback(ConfigFactory.parseMap(Map.of(
         "meshplane.regions", List.of("eu", "us"),
         "meshplane.region", name,
-        "meshplane.cluster-id", "config-1",
+        "meshplane.cluster-id", "config-" + name,
         "meshplane.node-name", name + "-1")));
   }
 

@@ -64,7 +64,15 @@ public final class MockCluster implements AutoCloseable {
 
   /** A kubeconfig for this API server, as YAML. */
   public String kubeconfig() {
-    String url = "http://127.0.0.1:" + port();
+    return kubeconfigAt(port());
+  }
+
+  /**
+   * A kubeconfig for an API server reached at {@code port} on loopback: this one's, or a forwarder
+   * in front of it.
+   */
+  public static String kubeconfigAt(int port) {
+    String url = "http://127.0.0.1:" + port;
     return """
         apiVersion: v1
         kind: Config
@@ -91,11 +99,16 @@ public final class MockCluster implements AutoCloseable {
    * to the mesh as {@code clusterId} of {@code network}, homed in {@code region}.
    */
   public void remoteSecret(String namespace, String clusterId, String network, String region, MockCluster member) {
+    remoteSecret(namespace, clusterId, network, region, member.kubeconfig());
+  }
+
+  /** As {@link #remoteSecret(String, String, String, String, MockCluster)}, with the member's kubeconfig. */
+  public void remoteSecret(String namespace, String clusterId, String network, String region, String kubeconfig) {
     client.secrets().inNamespace(namespace).resource(new SecretBuilder()
             .withNewMetadata().withName("remote-" + clusterId).withNamespace(namespace)
             .addToLabels(RemoteSecrets.LABEL, "true").addToAnnotations(RemoteSecrets.CLUSTER_ID, clusterId)
             .addToAnnotations(RemoteSecrets.NETWORK, network).addToAnnotations(RemoteSecrets.REGION, region)
-            .endMetadata().addToStringData(RemoteSecrets.KUBECONFIG, member.kubeconfig()).build())
+            .endMetadata().addToStringData(RemoteSecrets.KUBECONFIG, kubeconfig).build())
         .create();
   }
 

@@ -82,6 +82,11 @@ public final class TcpLink implements AutoCloseable {
     }
   }
 
+  /** The port it listens on. */
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
   /** Connections carried since the start (not those closed at once while cut). */
   public int accepted() {
     return accepted.get();
