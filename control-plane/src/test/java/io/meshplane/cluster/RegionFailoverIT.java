@@ -2,38 +2,27 @@ package io.meshplane.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.Any;
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
-import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.meshplane.front.TcpFront;
 import io.meshplane.persistence.LocalCassandra;
-import io.meshplane.registry.kube.RemoteSecrets;
-import io.meshplane.testing.AdsClient;
+import io.meshplane.testing.AdminPages;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
+import io.meshplane.testing.EdsStream;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.MockCluster;
 import io.meshplane.testing.Ports;
 import io.meshplane.testing.TestDirs;
 import io.meshplane.testing.XdsClients;
 import io.meshplane.xds.generator.ResourceNames;
-import io.meshplane.xds.generator.TypeUrls;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +56,6 @@ class RegionFailoverIT {
   static final String E2 = "127.0.0.72";
   static final String E3 = "127.0.0.73";
   static final String W1 = "127.0.0.81";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Closer closer = new Closer();
 
@@ -95,8 +83,8 @@ class RegionFailoverIT {
     Greeters greeters = keep(Greeters.start(Ports.free(), List.of(E1, E2, E3, W1)));
     MockCluster east = keep(member(greeters, List.of(E1, E2)));
     MockCluster west = keep(member(greeters, List.of(W1)));
-    remoteSecret(config, dir, "east", "eu", east);
-    remoteSecret(config, dir, "west", "us", west);
+    config.remoteSecret(NS, "east", "network-1", "eu", east);
+    config.remoteSecret(NS, "west", "network-1", "us", west);
     Path kubeconfig = config.writeKubeconfig(dir.resolve("config-kubeconfig"));
     Path nodeConfig = dir.resolve("node.conf");
     Files.writeString(nodeConfig, "meshplane.regions = [eu, us]\n");
@@ -126,11 +114,13 @@ class RegionFailoverIT {
       usAds.shutdownNow();
       usAds.awaitTermination(5, TimeUnit.SECONDS);
     });
-    AdsClient<DiscoveryRequest, DiscoveryResponse> usClient = keep(edsStream(usAds));
+    EdsStream usClient = keep(EdsStream.open(usAds, EdsStream.node("sidecar~10.2.0.8~client-us.default~default.svc",
+        Map.of("NAMESPACE", "default", "CLUSTER_ID", "west", "NETWORK", "network-1", "PROXY_KIND", "sidecar")),
+        EDS_NAME));
 
     Set<String> truth = Set.of(E1, E2, W1);
     awaitAnswers(euClient, truth, "eu client, initial");
-    awaitView(usClient, direct(greeters, truth), "us client, initial");
+    awaitView(usClient, greeters.socketAddresses(truth), "us client, initial");
 
     // ---- eu dies ----
     long killedAt = System.nanoTime();
@@ -149,7 +139,7 @@ class RegionFailoverIT {
     awaitWatcher(usNode, "east", "us");
     System.out.printf("[regions] us took east's watch over %d ms after the kill%n", millisSince(killedAt));
     awaitAnswers(euClient, afterKill, "eu client, east changed while eu is dead");
-    awaitView(usClient, direct(greeters, afterKill), "us client, east changed while eu is dead");
+    awaitView(usClient, greeters.socketAddresses(afterKill), "us client, east changed while eu is dead");
     System.out.printf("[regions] east's change while eu was dead reached both clients in %d ms%n",
         millisSince(changedAt));
 
@@ -167,7 +157,7 @@ class RegionFailoverIT {
     east.endpoints("default", "greeter", greeters.port(), List.of(E1, E2));
     Set<String> finalTruth = Set.of(E1, E2, W1);
     awaitAnswers(euClient, finalTruth, "eu client, after eu came back");
-    awaitView(usClient, direct(greeters, finalTruth), "us client, after eu came back");
+    awaitView(usClient, greeters.socketAddresses(finalTruth), "us client, after eu came back");
 
     // Nothing diverged: both regions hold the same endpoints of the greeter.
     Awaitility.await("both regions hold the same greeter").atMost(Duration.ofSeconds(30))
@@ -183,17 +173,6 @@ class RegionFailoverIT {
     m.service("default", "greeter", SERVICE_PORT, greeters.port());
     m.endpoints("default", "greeter", greeters.port(), addresses);
     return m;
-  }
-
-  private static void remoteSecret(MockCluster config, Path dir, String clusterId, String region, MockCluster server)
-      throws Exception {
-    String kubeconfig = Files.readString(server.writeKubeconfig(dir.resolve(clusterId + "-kubeconfig")));
-    config.client().secrets().inNamespace(NS).resource(new SecretBuilder()
-            .withNewMetadata().withName("remote-" + clusterId).withNamespace(NS)
-            .addToLabels(RemoteSecrets.LABEL, "true").addToAnnotations(RemoteSecrets.CLUSTER_ID, clusterId)
-            .addToAnnotations(RemoteSecrets.NETWORK, "network-1").addToAnnotations(RemoteSecrets.REGION, region)
-            .endMetadata().addToStringData(RemoteSecrets.KUBECONFIG, kubeconfig).build())
-        .create();
   }
 
   private static ControlPlaneProcess startNode(Path dir, Region r, String seed, Path kubeconfig, Path nodeConfig,
@@ -217,94 +196,25 @@ class RegionFailoverIT {
   /** Waits until {@code node}'s /debug/clusters says {@code region} watches {@code clusterId}. */
   private static void awaitWatcher(ControlPlaneProcess node, String clusterId, String region) {
     Awaitility.await(clusterId + " watched by " + region).atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-          JsonNode clusters = JSON.readTree(node.admin("/debug/clusters"));
-          for (JsonNode c : clusters.path("clusters")) {
-            if (c.path("clusterId").asText().equals(clusterId)) {
-              return c.path("watcher").asText().equals(region);
-            }
-          }
-          return false;
-        });
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> AdminPages.watcher(node.admin("/debug/clusters"), clusterId).equals(Optional.of(region)));
   }
 
   /** The greeter's endpoint addresses in {@code node}'s /debug/services. */
-  private static Set<String> addresses(ControlPlaneProcess node) throws Exception {
+  private static Set<String> addresses(ControlPlaneProcess node) {
     Set<String> out = new TreeSet<>();
-    JsonNode greeter = JSON.readTree(node.admin("/debug/services")).path(GREETER);
-    greeter.path("endpoints").forEach(e -> out.add(e.asText().split(" ")[0]));
+    AdminPages.endpoints(node.admin("/debug/services")).getOrDefault(GREETER, Set.of())
+        .forEach(e -> out.add(e.split(" ")[0]));
     return out;
   }
 
-  /**
-   * Calls the greeter until every one of {@code truth} has answered and the last 20 answers in a
-   * row all came from {@code truth}.
-   */
   private static void awaitAnswers(ManagedChannel channel, Set<String> truth, String when) {
-    long t0 = System.nanoTime();
-    Set<String> seen = new HashSet<>();
-    int[] streak = {0};
-    Awaitility.await(when + ": answers from exactly " + truth).atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(5)).ignoreExceptions().until(() -> {
-          String from = Greeters.call(channel, 5);
-          if (truth.contains(from)) {
-            seen.add(from);
-            streak[0]++;
-          } else {
-            seen.clear();
-            streak[0] = 0;
-          }
-          return seen.equals(truth) && streak[0] >= 20;
-        });
-    System.out.printf("[regions] %s: converged to %s in %d ms%n", when, truth, millisSince(t0));
+    long ms = Greeters.awaitOnly(channel, truth, Duration.ofSeconds(90));
+    System.out.printf("[regions] %s: converged to %s in %d ms%n", when, truth, ms);
   }
 
-  private static Node sidecar() {
-    return Node.newBuilder().setId("sidecar~10.2.0.8~client-us.default~default.svc").setMetadata(Struct.newBuilder()
-        .putFields("NAMESPACE", Value.newBuilder().setStringValue("default").build())
-        .putFields("CLUSTER_ID", Value.newBuilder().setStringValue("west").build())
-        .putFields("NETWORK", Value.newBuilder().setStringValue("network-1").build())
-        .putFields("PROXY_KIND", Value.newBuilder().setStringValue("sidecar").build())).build();
-  }
-
-  private static AdsClient<DiscoveryRequest, DiscoveryResponse> edsStream(ManagedChannel channel) {
-    AdsClient<DiscoveryRequest, DiscoveryResponse> s = AdsClient.sotw(channel);
-    s.send(DiscoveryRequest.newBuilder().setNode(sidecar()).setTypeUrl(TypeUrls.CLUSTER_LOAD_ASSIGNMENT)
-        .addResourceNames(EDS_NAME).build());
-    return s;
-  }
-
-  private static Set<String> direct(Greeters greeters, Set<String> addresses) {
-    Set<String> out = new TreeSet<>();
-    addresses.forEach(a -> out.add(a + ":" + greeters.port()));
-    return out;
-  }
-
-  /** Reads (and acknowledges) responses until the view is exactly {@code expected}; fails after 90 s. */
-  private static void awaitView(AdsClient<DiscoveryRequest, DiscoveryResponse> s, Set<String> expected, String when)
-      throws Exception {
-    long t0 = System.nanoTime();
-    long deadline = t0 + TimeUnit.SECONDS.toNanos(90);
-    Set<String> last = null;
-    while (System.nanoTime() < deadline) {
-      DiscoveryResponse r = s.next();
-      s.send(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setVersionInfo(r.getVersionInfo())
-          .setResponseNonce(r.getNonce()).addResourceNames(EDS_NAME).build());
-      last = new TreeSet<>();
-      for (Any any : r.getResourcesList()) {
-        ClusterLoadAssignment cla = any.unpack(ClusterLoadAssignment.class);
-        for (var locality : cla.getEndpointsList()) {
-          for (var e : locality.getLbEndpointsList()) {
-            last.add(e.getEndpoint().getAddress().getSocketAddress().getAddress() + ":"
-                + e.getEndpoint().getAddress().getSocketAddress().getPortValue());
-          }
-        }
-      }
-      if (last.equals(expected)) {
-        System.out.printf("[regions] %s: converged to %s in %d ms%n", when, expected, millisSince(t0));
-        return;
-      }
-    }
-    throw new AssertionError(when + ": never saw " + expected + "; last view " + last);
+  private static void awaitView(EdsStream s, Set<String> expected, String when) {
+    long ms = s.awaitEndpoints(expected, Duration.ofSeconds(90));
+    System.out.printf("[regions] %s: converged to %s in %d ms%n", when, expected, ms);
   }
 }

@@ -16,7 +16,9 @@ import io.meshplane.testing.Closer;
 import io.meshplane.testing.InProcessNode;
 import io.meshplane.testing.MockCluster;
 import io.meshplane.testing.Ports;
+import io.meshplane.testing.ServiceStates;
 import io.meshplane.testing.TestDirs;
+import io.meshplane.testing.Timeline;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,19 +27,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.Address;
@@ -303,20 +298,7 @@ class ShardFailoverIT {
 
   /** The current state of these services, asked of their entities through {@code via}; missing if one did not answer. */
   private static Map<String, ServiceState> states(ActorSystem<?> via, Set<String> hostnames) {
-    Map<String, CompletableFuture<ServiceState>> asks = new HashMap<>();
-    for (String h : hostnames) {
-      asks.put(h, ClusterSharding.get(via).entityRefFor(ServiceEntity.ENTITY_KEY, h)
-          .<ServiceState>ask(ServiceEntity.Get::new, ASK_TIMEOUT).toCompletableFuture());
-    }
-    Map<String, ServiceState> out = new TreeMap<>();
-    asks.forEach((h, f) -> {
-      try {
-        out.put(h, f.join());
-      } catch (RuntimeException e) {
-        // Not answering yet (its shard is moving); the caller polls again.
-      }
-    });
-    return out;
+    return ServiceStates.of(via, hostnames, ASK_TIMEOUT);
   }
 
   private static ClusterWatch.Status watchStatus(ActorSystem<?> via, String clusterId) {
@@ -371,51 +353,6 @@ class ShardFailoverIT {
       return out;
     } catch (Exception e) {
       return Set.of();
-    }
-  }
-
-  /**
-   * When each step of a failover first held (printed relative to the first mark), polled every 20 ms; a step is polled only once the
-   * step it follows has held, and each step on its own thread, so a slow check delays no other.
-   */
-  private static final class Timeline implements AutoCloseable {
-    private final Map<String, Long> reached = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(4);
-
-    void mark(String what) {
-      reached.putIfAbsent(what, System.nanoTime());
-    }
-
-    void step(String what, String after, BooleanSupplier holds) {
-      poller.scheduleWithFixedDelay(() -> {
-        if (reached.containsKey(what) || (after != null && !reached.containsKey(after))) {
-          return;
-        }
-        try {
-          if (holds.getAsBoolean()) {
-            mark(what);
-          }
-        } catch (RuntimeException e) {
-          // A node is busy taking over; the next poll tells.
-        }
-      }, 0, 20, TimeUnit.MILLISECONDS);
-    }
-
-    void await(String what, Duration atMost) {
-      Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> reached.containsKey(what));
-    }
-
-    void print(String title) {
-      StringBuilder out = new StringBuilder(title).append(" timeline:\n");
-      long start = reached.values().stream().mapToLong(Long::longValue).min().orElse(0);
-      reached.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e ->
-          out.append(String.format("  +%6d ms  %s%n", (e.getValue() - start) / 1_000_000, e.getKey())));
-      System.out.print(out);
-    }
-
-    @Override
-    public void close() {
-      poller.shutdownNow();
     }
   }
 }

@@ -71,6 +71,11 @@ public final class AdsClient<Q, R> implements AutoCloseable {
     }
   }
 
+  /** Whether the stream is still open: the server has not ended it. */
+  public boolean isOpen() {
+    return !ended.isDone();
+  }
+
   /** The status the server ended the stream with, failing the test if it does not end within 20 s. */
   public Status awaitEnd() {
     try {

@@ -1,6 +1,7 @@
 package io.meshplane.testing;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.meshplane.registry.kube.RemoteSecrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -51,8 +53,27 @@ public final class MockCluster implements AutoCloseable {
 
   /** Writes a kubeconfig for this API server. */
   public Path writeKubeconfig(Path file) {
-    String url = "http://127.0.0.1:" + port();
-    String yaml = """
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, kubeconfig());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  /** A kubeconfig for this API server, as YAML. */
+  public String kubeconfig() {
+    return kubeconfigAt(port());
+  }
+
+  /**
+   * A kubeconfig for an API server reached at {@code port} on loopback: this one's, or a forwarder
+   * in front of it.
+   */
+  public static String kubeconfigAt(int port) {
+    String url = "http://127.0.0.1:" + port;
+    return """
         apiVersion: v1
         kind: Config
         clusters:
@@ -71,13 +92,24 @@ public final class MockCluster implements AutoCloseable {
             namespace: default
         current-context: test
         """.formatted(url);
-    try {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return file;
+  }
+
+  /**
+   * Writes, in this (config) cluster's {@code namespace}, the remote secret that joins {@code member}
+   * to the mesh as {@code clusterId} of {@code network}, homed in {@code region}.
+   */
+  public void remoteSecret(String namespace, String clusterId, String network, String region, MockCluster member) {
+    remoteSecret(namespace, clusterId, network, region, member.kubeconfig());
+  }
+
+  /** As {@link #remoteSecret(String, String, String, String, MockCluster)}, with the member's kubeconfig. */
+  public void remoteSecret(String namespace, String clusterId, String network, String region, String kubeconfig) {
+    client.secrets().inNamespace(namespace).resource(new SecretBuilder()
+            .withNewMetadata().withName("remote-" + clusterId).withNamespace(namespace)
+            .addToLabels(RemoteSecrets.LABEL, "true").addToAnnotations(RemoteSecrets.CLUSTER_ID, clusterId)
+            .addToAnnotations(RemoteSecrets.NETWORK, network).addToAnnotations(RemoteSecrets.REGION, region)
+            .endMetadata().addToStringData(RemoteSecrets.KUBECONFIG, kubeconfig).build())
+        .create();
   }
 
   public void namespace(String name) {
@@ -119,6 +151,11 @@ public final class MockCluster implements AutoCloseable {
 
   public void deleteService(String namespace, String name) {
     client.services().inNamespace(namespace).withName(name).delete();
+  }
+
+  /** Deletes the EndpointSlice {@code <service>-slice} that {@link #endpoints} writes. */
+  public void deleteEndpoints(String namespace, String service) {
+    client.discovery().v1().endpointSlices().inNamespace(namespace).withName(service + "-slice").delete();
   }
 
   /** Creates or replaces the EndpointSlice {@code <service>-slice} with these ready addresses. */

@@ -6,9 +6,11 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -25,6 +27,9 @@ final class CassandraFiles {
 
   /** What Cassandra and the {@code dc:factor} replication settings accept as a data-center name here. */
   static final Pattern DATACENTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+
+  /** A host name or IP address, without a port. */
+  static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*");
 
   private static final Pattern SEED = Pattern.compile("[^:\\s,]+:\\d{1,5}");
 
@@ -46,15 +51,16 @@ final class CassandraFiles {
   /**
    * Writes {@code conf/cassandra.yaml} (and the rackdc file when a named data center is asked).
    * With no seeds the node is its own seed; otherwise it is added to them (it then needs no other
-   * node to restart).
+   * node to restart). With {@code broadcastHost} the node tells the others to reach it there (and
+   * is its own seed under that address, as Cassandra compares seeds with the broadcast address).
    */
   static Path writeConfig(Path dataDir, String host, int nativePort, int storagePort, String datacenter,
-      List<String> seeds) throws IOException {
+      List<String> seeds, Optional<String> broadcastHost) throws IOException {
     Path conf = Files.createDirectories(confDir(dataDir));
     boolean simple = SIMPLE_SNITCH_DATACENTER.equals(datacenter);
     Set<String> allSeeds = new LinkedHashSet<>(seeds);
-    allSeeds.add(host + ":" + storagePort);
-    String yaml = String.join("\n",
+    allSeeds.add(broadcastHost.orElse(host) + ":" + storagePort);
+    List<String> lines = new ArrayList<>(List.of(
         "# Written by Meshplane's LocalCassandra on every start; edits are overwritten.",
         "cluster_name: meshplane-local",
         "num_tokens: 16",
@@ -67,7 +73,9 @@ final class CassandraFiles {
         "    parameters:",
         "      - seeds: " + quote(String.join(",", allSeeds)),
         "listen_address: " + quote(host),
-        "rpc_address: " + quote(host),
+        "rpc_address: " + quote(host)));
+    broadcastHost.ifPresent(b -> lines.add("broadcast_address: " + quote(b)));
+    lines.addAll(List.of(
         "storage_port: " + storagePort,
         "native_transport_port: " + nativePort,
         "start_native_transport: true",
@@ -81,7 +89,8 @@ final class CassandraFiles {
         "cdc_raw_directory: " + quote(dataDir.resolve("cdc_raw")),
         // Dropping or truncating a table in development should not leave snapshots behind.
         "auto_snapshot: false",
-        "");
+        ""));
+    String yaml = String.join("\n", lines);
     Path file = conf.resolve("cassandra.yaml");
     Files.writeString(file, yaml, StandardCharsets.UTF_8);
     if (!simple) {

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +40,12 @@ public final class LocalCassandra implements AutoCloseable {
    * {@code datacenter1} switches from SimpleSnitch to GossipingPropertyFileSnitch. {@code seeds}
    * lists the gossip seeds as {@code host:storagePort}; empty means this node is its own (and
    * only) seed. A node of a second data center names a node of the first here to join its ring.
-   * Immutable.
+   * {@code broadcastHost} is the address the other nodes reach this one's storage port at (its
+   * {@code broadcast_address}); empty: {@code host}. Another loopback address lets a test put a
+   * forwarder it can cut between the nodes, on {@code broadcastHost:storagePort}. Immutable.
    */
   public record Settings(Path dataDir, String host, int nativePort, int storagePort, String datacenter,
-      String heap, Duration startTimeout, List<String> seeds) {
+      String heap, Duration startTimeout, List<String> seeds, Optional<String> broadcastHost) {
 
     public Settings {
       requireNonNull(dataDir, "dataDir");
@@ -51,6 +54,11 @@ public final class LocalCassandra implements AutoCloseable {
       requireNonNull(heap, "heap");
       requireNonNull(startTimeout, "startTimeout");
       requireNonNull(seeds, "seeds");
+      requireNonNull(broadcastHost, "broadcastHost");
+      if (broadcastHost.isPresent() && !CassandraFiles.HOST.matcher(broadcastHost.get()).matches()) {
+        throw new IllegalArgumentException("broadcastHost must be a host name or IP address without a port (for"
+            + " example 127.0.0.3), was '" + broadcastHost.get() + "'");
+      }
       if (nativePort < 0 || nativePort > 65535 || storagePort < 0 || storagePort > 65535) {
         throw new IllegalArgumentException("ports must be 0-65535 (0 = pick a free one), were native "
             + nativePort + " and storage " + storagePort);
@@ -72,33 +80,36 @@ public final class LocalCassandra implements AutoCloseable {
     /** Without seeds: the node is its own seed (the single-node form). */
     public Settings(Path dataDir, String host, int nativePort, int storagePort, String datacenter, String heap,
         Duration startTimeout) {
-      this(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, List.of());
+      this(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, List.of(), Optional.empty());
     }
 
     /** 127.0.0.1, free ports, {@code datacenter1}, a 512 MB heap, 90 s to start, its own seed. */
     public static Settings defaults(Path dataDir) {
       return new Settings(dataDir, "127.0.0.1", 0, 0, CassandraFiles.SIMPLE_SNITCH_DATACENTER, "512m",
-          Duration.ofSeconds(90), List.of());
+          Duration.ofSeconds(90), List.of(), Optional.empty());
     }
 
     public Settings withHost(String value) {
-      return new Settings(dataDir, value, nativePort, storagePort, datacenter, heap, startTimeout, seeds);
+      return new Settings(dataDir, value, nativePort, storagePort, datacenter, heap,
+          startTimeout, seeds, broadcastHost);
     }
 
     public Settings withPorts(int nativeValue, int storageValue) {
-      return new Settings(dataDir, host, nativeValue, storageValue, datacenter, heap, startTimeout, seeds);
+      return new Settings(dataDir, host, nativeValue, storageValue, datacenter, heap,
+          startTimeout, seeds, broadcastHost);
     }
 
     public Settings withDatacenter(String value) {
-      return new Settings(dataDir, host, nativePort, storagePort, value, heap, startTimeout, seeds);
+      return new Settings(dataDir, host, nativePort, storagePort, value, heap, startTimeout, seeds, broadcastHost);
     }
 
     public Settings withHeap(String value) {
-      return new Settings(dataDir, host, nativePort, storagePort, datacenter, value, startTimeout, seeds);
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, value,
+          startTimeout, seeds, broadcastHost);
     }
 
     public Settings withStartTimeout(Duration value) {
-      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, value, seeds);
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, value, seeds, broadcastHost);
     }
 
     /**
@@ -106,7 +117,21 @@ public final class LocalCassandra implements AutoCloseable {
      * is added to them when it is not listed, so that a restart alone still finds a seed.
      */
     public Settings withSeeds(List<String> value) {
-      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, value);
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, value, broadcastHost);
+    }
+
+    /**
+     * The address the other nodes reach this one at ({@code broadcast_address}); Cassandra still
+     * listens on {@code host} only, so something else must forward {@code value:storagePort} to it.
+     */
+    public Settings withBroadcastHost(String value) {
+      return new Settings(dataDir, host, nativePort, storagePort, datacenter, heap, startTimeout, seeds,
+          Optional.of(value));
+    }
+
+    /** Where the other nodes reach this one's storage port: {@link #broadcastHost}, else {@link #host}. */
+    public String advertisedHost() {
+      return broadcastHost.orElse(host);
     }
   }
 
@@ -143,7 +168,7 @@ public final class LocalCassandra implements AutoCloseable {
       int nativePort = settings.nativePort() != 0 ? settings.nativePort() : CassandraCommand.freePort(settings.host());
       int storagePort = settings.storagePort() != 0 ? settings.storagePort() : CassandraCommand.freePort(settings.host());
       Path yaml = CassandraFiles.writeConfig(dataDir, settings.host(), nativePort, storagePort,
-          settings.datacenter(), settings.seeds());
+          settings.datacenter(), settings.seeds(), settings.broadcastHost());
       Path logFile = dataDir.resolve("cassandra.log");
       Files.writeString(logFile, "=== LocalCassandra start at " + Instant.now() + " ===\n",
           StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -186,9 +211,12 @@ public final class LocalCassandra implements AutoCloseable {
     return settings.host() + ":" + nativePort;
   }
 
-  /** {@code host:storagePort}: what another node lists in {@link Settings#withSeeds} to join this one. */
+  /**
+   * {@code host:storagePort}, with the broadcast host if one is set: what another node lists in
+   * {@link Settings#withSeeds} to join this one.
+   */
   public String seed() {
-    return settings.host() + ":" + storagePort;
+    return settings.advertisedHost() + ":" + storagePort;
   }
 
   /** The settings with the ports actually bound: start again from these to restart on the same data. */
