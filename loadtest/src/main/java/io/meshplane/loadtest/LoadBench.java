@@ -104,11 +104,7 @@ final class LoadBench {
     Files.createDirectories(out);
     System.setProperty("java.awt.headless", "true");
     LoadReport report = new LoadReport(out);
-    report.line("# `%s` benchmark, %s", scenario, LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
-    report.line("");
-    report.line("Command: `./meshplane bench %s %s`; %d cores, Java %s; everything on this host.", scenario,
-        String.join(" ", args), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-    report.line("");
+    report.header(scenario, String.join(" ", args));
     Outcome outcome;
     if (scenario.equals("scale")) {
       report.line("A sweep on one control plane (services are created as the sweep needs them and stay), each point "

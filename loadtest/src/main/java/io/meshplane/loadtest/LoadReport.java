@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +36,18 @@ final class LoadReport {
   LoadReport line(String format, Object... args) {
     md.append(String.format(Locale.ROOT, format, args)).append('\n');
     return this;
+  }
+
+  /**
+   * The opening every benchmark report shares: its name and date, the command that made it, and
+   * the machine it ran on.
+   */
+  LoadReport header(String bench, String args) {
+    line("# `%s` benchmark, %s", bench, LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
+    line("");
+    line("Command: `./meshplane bench %s %s`; %d cores, Java %s; everything on this host.", bench, args,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    return line("");
   }
 
   String text() {

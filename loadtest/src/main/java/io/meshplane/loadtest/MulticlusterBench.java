@@ -345,11 +345,7 @@ final class MulticlusterBench {
 
   private static void report(LoadReport report, Path out, String args, MultiTruth truth, Result r, int proxies,
       int perProxy, double rate, int duration, int nodes) {
-    report.line("# `multicluster` benchmark, %s", LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
-    report.line("");
-    report.line("Command: `./meshplane bench multicluster %s`; %d cores, Java %s; everything on this host.", args,
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-    report.line("");
+    report.header("multicluster", args);
     report.line("%d control-plane nodes; a config cluster holding %d remote secrets, one per member cluster (fabric8 "
         + "mock API servers), members alternately on networks %s and %s, each network with one gateway from the "
         + "mesh config file; %,d services, each in %d clusters (namespace sameness), 3 endpoints per cluster; "

@@ -2,8 +2,6 @@ package io.meshplane.loadtest;
 
 import io.meshplane.loadtest.regions.CassandraLoad;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,11 +34,7 @@ final class RegionsReport {
   }
 
   Path write() {
-    md.line("# `regions` benchmark, %s", LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME));
-    md.line("");
-    md.line("Command: `./meshplane bench regions %s`; %d cores, Java %s; everything on this host.", args,
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-    md.line("");
+    md.header("regions", args);
     md.line("Two regions (eu, us), %d control-plane JVM(s) each, each region with its own Cassandra data center "
         + "(one node each: 127.0.0.1 dc eu, 127.0.0.2 dc us); one Pekko cluster; member clusters member-0 (homed in "
         + "eu, net-a), member-1 (us, net-b), member-2 (us, net-a), fabric8 mock API servers joined by remote secrets; "
