@@ -140,7 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
   private int port(String option, Integer given, int preferred, int taken) {
     if (given == null) {
       int port = LocalPorts.preferredOrFree(preferred);
-      return port == taken ? LocalPorts.free("127.0.0.1") : port;
+      return port == taken ? LocalPorts.free() : port;
     }
     if (given < 1 || given > 65535) {
       throw usage(option + " " + given + ": expected a port number 1-65535");

@@ -117,8 +117,8 @@ public final class DemoNodes implements AutoCloseable {
     for (Group g : groups) {
       for (int i = 0; i < g.count(); i++) {
         int index = specs.size() + 1;
-        specs.add(new Spec(index, g.region(), LocalPorts.free("127.0.0.1"),
-            index == 1 ? firstAdminPort : LocalPorts.free("127.0.0.1"), LocalPorts.free("127.0.0.1"),
+        specs.add(new Spec(index, g.region(), LocalPorts.free(),
+            index == 1 ? firstAdminPort : LocalPorts.free(), LocalPorts.free(),
             dir.resolve(name(index) + ".log"), g.flags()));
       }
     }

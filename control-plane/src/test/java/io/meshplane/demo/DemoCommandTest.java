@@ -166,7 +166,7 @@ class DemoCommandTest {
 
   @Test
   void rejects_equal_xds_and_admin_ports() {
-    int port = LocalPorts.free("127.0.0.1");
+    int port = LocalPorts.free();
     assertThat(run("demo", "--duration", "5", "--xds-port", "" + port, "--admin-port", "" + port)).isEqualTo(2);
     assertThat(err.toString()).contains("the xDS and admin ports must differ");
   }

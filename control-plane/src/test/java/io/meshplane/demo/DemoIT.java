@@ -59,8 +59,8 @@ class DemoIT {
   void three_nodes_serve_the_client_through_a_kill_and_a_restart_and_everything_stops_after_the_duration()
       throws Exception {
     dir = Path.of("target", "demo-it-" + System.currentTimeMillis()).toAbsolutePath();
-    int xdsPort = LocalPorts.free("127.0.0.1");
-    int adminPort = LocalPorts.free("127.0.0.1");
+    int xdsPort = LocalPorts.free();
+    int adminPort = LocalPorts.free();
     demo = startDemo(dir, xdsPort, adminPort);
 
     await("demo up").atMost(STARTUP).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

@@ -128,8 +128,8 @@ class DemoRegionsIT {
 
   private Process startDemo(Path dir) throws IOException {
     return DemoChild.start(dir, List.of("--duration", String.valueOf(DEMO_SECONDS),
-        "--xds-port", String.valueOf(LocalPorts.free("127.0.0.1")),
-        "--admin-port", String.valueOf(LocalPorts.free("127.0.0.1")), "--regions", "2", "--nodes", "1"), output);
+        "--xds-port", String.valueOf(LocalPorts.free()),
+        "--admin-port", String.valueOf(LocalPorts.free()), "--regions", "2", "--nodes", "1"), output);
   }
 
   /** Runs {@code meshplane demo <args> --dir <dir>} in this JVM; it must exit 0. Returns its output. */
