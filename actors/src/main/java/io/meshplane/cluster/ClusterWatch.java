@@ -3,6 +3,7 @@ package io.meshplane.cluster;
 import static java.util.Objects.requireNonNull;
 
 import io.meshplane.model.ClusterShare;
+import io.meshplane.model.WriteFence;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
 import java.time.Clock;
@@ -158,30 +159,52 @@ public final class ClusterWatch {
   record ConnectivityReported(boolean connected, String detail) implements Command {}
 
   /**
-   * From the region that watches the cluster to another region's watch of it: this region's
-   * share of {@code hostname} is now {@code share}. Acknowledged once this region's Service
-   * entity holds it (or a newer one); refused while this region watches the cluster itself.
+   * From the region that watches the cluster ({@code fromRegion}) to another region's watch of
+   * it: this region's share of {@code hostname} is now {@code share}. Acknowledged once this
+   * region's Service entity holds it (or a newer one); refused while this region watches the
+   * cluster itself. {@code fence} orders the sender's writes: one that does not supersede the
+   * latest accepted from that region for that service (a late write of the sender's earlier
+   * incarnation) is acknowledged and ignored.
    */
-  public record Replicate(String hostname, ClusterShare share, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {
+  public record Replicate(String hostname, ClusterShare share, String fromRegion, WriteFence fence,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {
     public Replicate {
       requireNonNull(hostname, "hostname");
       requireNonNull(share, "share");
+      requireNonNull(fromRegion, "fromRegion");
+      requireNonNull(fence, "fence");
       requireNonNull(replyTo, "replyTo");
+    }
+
+    /** An unfenced replica, always applied. */
+    public Replicate(String hostname, ClusterShare share, ActorRef<StatusReply<Done>> replyTo) {
+      this(hostname, share, "", WriteFence.NONE, replyTo);
     }
   }
 
   /**
-   * From the region that watches the cluster, once another region's watch has acknowledged every
-   * share: the cluster contributes to these services only; any other service this region still
-   * holds a share of (written while this region watched, during a partition) loses it.
+   * From the region that watches the cluster ({@code fromRegion}), once another region's watch has
+   * acknowledged every share: the cluster contributes to these services only; any other service
+   * this region still holds a share of (written while this region watched, during a partition)
+   * loses it, unless the sender replicated that service after this reconcile ({@code fence}).
    */
-  public record Reconcile(Set<String> hostnames, ActorRef<StatusReply<Done>> replyTo) implements Command {
+  public record Reconcile(Set<String> hostnames, String fromRegion, WriteFence fence,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {
     public Reconcile {
       hostnames = Set.copyOf(hostnames);
+      requireNonNull(fromRegion, "fromRegion");
+      requireNonNull(fence, "fence");
       requireNonNull(replyTo, "replyTo");
     }
+
+    /** An unfenced reconcile, always applied. */
+    public Reconcile(Set<String> hostnames, ActorRef<StatusReply<Done>> replyTo) {
+      this(hostnames, "", WriteFence.NONE, replyTo);
+    }
   }
+
+  /** Sent to itself once recovered: persist {@link WatchStarted}, which gives this incarnation its epoch. */
+  enum Incarnate implements Command { INSTANCE }
 
   /**
    * {@code target} is where the write went: {@link #LOCAL} for this region's Service entity, else
@@ -224,6 +247,12 @@ public final class ClusterWatch {
   public enum WatchResumed implements Event { INSTANCE }
 
   /**
+   * An incarnation of the watch started (on some node): its sequence number is the epoch of that
+   * incarnation's writes ({@link WriteFence}), higher than any earlier incarnation's.
+   */
+  public enum WatchStarted implements Event { INSTANCE }
+
+  /**
    * The services this cluster has written to, and whether the cluster was forgotten (left the
    * mesh). Immutable.
    */
@@ -241,7 +270,9 @@ public final class ClusterWatch {
     }
 
     State apply(Event event) {
-      if (event instanceof WatchForgotten) {
+      if (event instanceof WatchStarted) {
+        return this;
+      } else if (event instanceof WatchForgotten) {
         return new State(hostnames, true);
       } else if (event instanceof WatchResumed) {
         return new State(hostnames, false);
@@ -330,7 +361,18 @@ public final class ClusterWatch {
     private final Map<String, List<ActorRef<StatusReply<Done>>>> replicateWaiters = new HashMap<>();
     /** Regions owed a {@link Reconcile} once every share they were sent is acknowledged. */
     private final Set<String> reconcileDue = new HashSet<>();
+    /**
+     * Numbers every write (to this region's entities and to other regions); the sequence of its
+     * {@link WriteFence}.
+     */
     private long attempts;
+    /** This incarnation's epoch; 0 until {@link WatchStarted} is persisted, and nothing is written until then. */
+    private long epoch;
+    /**
+     * Per sending region and service, the fence of the latest replica or reconcile accepted from
+     * it. In memory only: a restart of this watch forgets it (see docs/design-regions.md).
+     */
+    private final Map<String, Map<String, WriteFence>> replicaFences = new HashMap<>();
     private final Set<String> reportedThisRun = new HashSet<>();
     /** The region that watches the cluster, as this node sees it. */
     private String watcher;
@@ -385,6 +427,7 @@ public final class ClusterWatch {
     public SignalHandler<State> signalHandler() {
       return newSignalHandlerBuilder()
           .onSignal(RecoveryCompleted.instance(), state -> {
+            ctx.getSelf().tell(Incarnate.INSTANCE);
             String now = currentWatcher();
             watcher = isTakeover(now) ? regions.home(clusterId) : now;
             if (state.forgotten()) {
@@ -553,9 +596,22 @@ public final class ClusterWatch {
       return Effect().persist(WatchForgotten.INSTANCE).thenRun(this::removeEverything);
     }
 
+    private Effect<Event, State> onIncarnate(State state, Incarnate cmd) {
+      if (epoch != 0) {
+        return Effect().none();
+      }
+      return Effect().persist(WatchStarted.INSTANCE).thenRun(s -> {
+        epoch = lastSequenceNumber(ctx);
+        ctx.getLog().debug("cluster {}: watch incarnation {} in region {}", clusterId, epoch, regions.self());
+        local.sendWaiting();
+        replicas.values().forEach(Writer::sendWaiting);
+      });
+    }
+
     @Override
     public CommandHandler<Command, Event, State> commandHandler() {
       return newCommandHandlerBuilder().forAnyState()
+          .onCommand(Incarnate.class, this::onIncarnate)
           .onCommand(Ensure.class, this::onEnsure)
           .onCommand(Forget.class, this::onForget)
           .onCommand(GetStatus.class, this::onGetStatus)
@@ -660,6 +716,16 @@ public final class ClusterWatch {
         return Effect().reply(cmd.replyTo(), StatusReply.error("a share of cluster " + cmd.share().clusterId()
             + " sent to the watch of cluster " + clusterId + "; expected a share of " + clusterId));
       }
+      Map<String, WriteFence> fences = replicaFences.computeIfAbsent(cmd.fromRegion(), r -> new HashMap<>());
+      WriteFence held = fences.getOrDefault(cmd.hostname(), WriteFence.NONE);
+      if (!cmd.fence().supersedes(held)) {
+        ctx.getLog().info("cluster {}: ignored a late replica of {} from region {} ({}); accepted {} already",
+            clusterId, cmd.hostname(), cmd.fromRegion(), cmd.fence(), held);
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+      }
+      if (!cmd.fence().isNone()) {
+        fences.put(cmd.hostname(), cmd.fence());
+      }
       replicateWaiters.computeIfAbsent(cmd.hostname(), h -> new ArrayList<>()).add(cmd.replyTo());
       return report(state, cmd.hostname(), cmd.share());
     }
@@ -686,6 +752,12 @@ public final class ClusterWatch {
       }
       Set<String> stale = new TreeSet<>(catalog(state).hostnames());
       stale.removeAll(cmd.hostnames());
+      Map<String, WriteFence> fences = replicaFences.computeIfAbsent(cmd.fromRegion(), r -> new HashMap<>());
+      // A service replicated after this reconcile was sent is not stale: the reconcile is late.
+      stale.removeIf(h -> !cmd.fence().supersedes(fences.getOrDefault(h, WriteFence.NONE)));
+      if (!cmd.fence().isNone()) {
+        stale.forEach(h -> fences.put(h, cmd.fence()));
+      }
       if (!stale.isEmpty()) {
         ctx.getLog().info("cluster {}: region {} (the watcher) does not have {} services this region holds: {};"
             + " removing their share", clusterId, watcher, stale.size(), stale);
@@ -700,7 +772,7 @@ public final class ClusterWatch {
 
     /** Sends {@link Reconcile} to every region owed one whose writer has nothing pending. */
     private void reconcileCaughtUp(State state) {
-      if (!synced || !watchingHere()) {
+      if (!synced || !watchingHere() || epoch == 0) {
         return;
       }
       for (String region : Set.copyOf(reconcileDue)) {
@@ -710,8 +782,9 @@ public final class ClusterWatch {
         }
         reconcileDue.remove(region);
         Set<String> hostnames = catalog(state).hostnames();
+        WriteFence fence = new WriteFence(epoch, ++attempts);
         ctx.askWithStatus(Done.class, sharding.entityRefFor(ENTITY_KEY, clusterId, region), REPLICATE_TIMEOUT,
-            replyTo -> new Reconcile(hostnames, replyTo),
+            replyTo -> new Reconcile(hostnames, regions.self(), fence, replyTo),
             (done, error) -> new Reconciled(region, error == null ? null : String.valueOf(error.getMessage())));
       }
     }
@@ -853,22 +926,31 @@ public final class ClusterWatch {
         resend(hostname);
       }
 
-      /** Writes the desired share unless acknowledged, whether or not a write is in flight. */
+      /**
+       * Writes the desired share unless acknowledged, whether or not a write is in flight; before
+       * this incarnation has its epoch, the write waits for it.
+       */
       void resend(String hostname) {
         ClusterShare share = desired.get(hostname);
         if (share == null || share.equals(acked.get(hostname))) {
           inFlight.remove(hostname);
           return;
         }
+        if (epoch == 0) {
+          inFlight.remove(hostname);
+          waiting.add(hostname);
+          return;
+        }
         long attempt = ++attempts;
+        WriteFence fence = new WriteFence(epoch, attempt);
         inFlight.put(hostname, attempt);
         if (LOCAL.equals(target)) {
           ctx.askWithStatus(Done.class, sharding.entityRefFor(ServiceEntity.ENTITY_KEY, hostname), ASK_TIMEOUT,
-              replyTo -> new ServiceEntity.ReplaceShare(share, replyTo),
+              replyTo -> new ServiceEntity.ReplaceShare(share, fence, replyTo),
               (done, error) -> answer(hostname, share, attempt, error));
         } else {
           ctx.askWithStatus(Done.class, sharding.entityRefFor(ENTITY_KEY, clusterId, target), REPLICATE_TIMEOUT,
-              replyTo -> new Replicate(hostname, share, replyTo),
+              replyTo -> new Replicate(hostname, share, regions.self(), fence, replyTo),
               (done, error) -> answer(hostname, share, attempt, error));
         }
       }
@@ -898,6 +980,9 @@ public final class ClusterWatch {
 
       /** Sends the writes waiting for a free slot, as far as there are slots. */
       void sendWaiting() {
+        if (epoch == 0) {
+          return;
+        }
         Iterator<String> it = waiting.iterator();
         while (it.hasNext() && inFlight.size() < MAX_WRITES_IN_FLIGHT) {
           String hostname = it.next();

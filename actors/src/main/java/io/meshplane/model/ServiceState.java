@@ -13,10 +13,14 @@ import java.util.TreeMap;
 
 /**
  * One service of the mesh, merged across member clusters by namespace sameness: every cluster's
- * share, keyed by cluster id, and a version that grows with every change. Immutable; the Service
- * entity owns the authoritative copy and publishes copies to the push hubs.
+ * share, keyed by cluster id, and a version that grows with every change. {@code fences} holds,
+ * per cluster id, the {@link WriteFence} of the latest write of that cluster's share the Service
+ * entity accepted (kept when the share is removed: a late write must not bring it back); it is
+ * bookkeeping of the entity, not part of what the service is, and does not change the version.
+ * Immutable; the Service entity owns the authoritative copy and publishes copies to the push hubs.
  */
-public record ServiceState(String hostname, long version, Map<String, ClusterShare> clusters) {
+public record ServiceState(String hostname, long version, Map<String, ClusterShare> clusters,
+    Map<String, WriteFence> fences) {
 
   public ServiceState {
     requireNonNull(hostname, "hostname");
@@ -24,6 +28,12 @@ public record ServiceState(String hostname, long version, Map<String, ClusterSha
       throw new IllegalArgumentException("version must be >= 0, was " + version);
     }
     clusters = Collections.unmodifiableMap(new TreeMap<>(clusters));
+    fences = Collections.unmodifiableMap(new TreeMap<>(fences));
+  }
+
+  /** A state no fenced write has reached yet. */
+  public ServiceState(String hostname, long version, Map<String, ClusterShare> clusters) {
+    this(hostname, version, clusters, Map.of());
   }
 
   public static ServiceState empty(String hostname) {
@@ -75,6 +85,18 @@ public record ServiceState(String hostname, long version, Map<String, ClusterSha
     } else {
       next.put(share.clusterId(), share);
     }
-    return new ServiceState(hostname, version + 1, next);
+    return new ServiceState(hostname, version + 1, next, fences);
+  }
+
+  /** The fence of the latest accepted write of {@code clusterId}'s share; NONE if none was fenced. */
+  public WriteFence fence(String clusterId) {
+    return fences.getOrDefault(clusterId, WriteFence.NONE);
+  }
+
+  /** A copy whose fence for {@code clusterId} is {@code fence}; the version stays. */
+  public ServiceState withFence(String clusterId, WriteFence fence) {
+    Map<String, WriteFence> next = new TreeMap<>(fences);
+    next.put(clusterId, fence);
+    return new ServiceState(hostname, version, clusters, next);
   }
 }

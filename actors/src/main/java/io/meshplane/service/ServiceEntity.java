@@ -7,6 +7,7 @@ import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
+import io.meshplane.model.WriteFence;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -47,12 +49,21 @@ public final class ServiceEntity {
 
   /**
    * Replaces what one member cluster contributes; an empty share removes the cluster from the
-   * service. A share equal to the current one persists nothing.
+   * service. A write whose {@code fence} does not supersede the one the entity holds for that
+   * cluster (a late write of a watch's earlier incarnation, or an earlier write of the same one)
+   * is acknowledged and ignored. An unfenced share equal to the current one persists nothing.
    */
-  public record ReplaceShare(ClusterShare share, ActorRef<StatusReply<Done>> replyTo) implements Command {
+  public record ReplaceShare(ClusterShare share, WriteFence fence, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
     public ReplaceShare {
       requireNonNull(share, "share");
+      requireNonNull(fence, "fence");
       requireNonNull(replyTo, "replyTo");
+    }
+
+    /** An unfenced write: always applied. */
+    public ReplaceShare(ClusterShare share, ActorRef<StatusReply<Done>> replyTo) {
+      this(share, WriteFence.NONE, replyTo);
     }
   }
 
@@ -74,6 +85,18 @@ public final class ServiceEntity {
 
   /** One cluster no longer has the service at all. */
   public record ClusterRemoved(String clusterId) implements Event {}
+
+  /**
+   * The entity accepted a write of one cluster's share fenced {@code fence}: from now on it
+   * ignores that cluster's writes fenced at or below it. Persisted with the write's other events
+   * (or alone, when the share was unchanged), so that the fence survives a restart.
+   */
+  public record ShareFenced(String clusterId, WriteFence fence) implements Event {
+    public ShareFenced {
+      requireNonNull(clusterId, "clusterId");
+      requireNonNull(fence, "fence");
+    }
+  }
 
   /**
    * Published on the service-changes topic after every persisted change; {@code changedAtMillis}
@@ -113,7 +136,7 @@ public final class ServiceEntity {
 
   public static Behavior<Command> create(String hostname, PersistenceId persistenceId,
       ActorRef<Topic.Command<ServiceChanged>> changes, Clock clock) {
-    return Behaviors.setup(ctx -> new ServiceBehavior(hostname, persistenceId, changes, clock));
+    return Behaviors.setup(ctx -> new ServiceBehavior(ctx, hostname, persistenceId, changes, clock));
   }
 
   /** The events that turn {@code current}'s share of a cluster into {@code next}. */
@@ -151,6 +174,9 @@ public final class ServiceEntity {
     if (event instanceof ClusterRemoved e) {
       return state.withShare(new ClusterShare(e.clusterId(), Optional.empty(), List.of()));
     }
+    if (event instanceof ShareFenced e) {
+      return state.withFence(e.clusterId(), e.fence());
+    }
     throw new IllegalStateException("unknown event " + event);
   }
 
@@ -158,10 +184,12 @@ public final class ServiceEntity {
     private final String hostname;
     private final ActorRef<Topic.Command<ServiceChanged>> changes;
     private final Clock clock;
+    private final ActorContext<Command> ctx;
 
-    ServiceBehavior(String hostname, PersistenceId persistenceId,
+    ServiceBehavior(ActorContext<Command> ctx, String hostname, PersistenceId persistenceId,
         ActorRef<Topic.Command<ServiceChanged>> changes, Clock clock) {
       super(persistenceId);
+      this.ctx = ctx;
       this.hostname = hostname;
       this.changes = changes;
       this.clock = clock;
@@ -186,12 +214,29 @@ public final class ServiceEntity {
         return Effect().reply(cmd.replyTo(), StatusReply.error("spec of " + spec.get().hostname()
             + " sent to service " + hostname + "; expected a spec whose hostname is the entity id"));
       }
+      String clusterId = cmd.share().clusterId();
+      WriteFence held = state.fence(clusterId);
+      if (!cmd.fence().supersedes(held)) {
+        // Acknowledged: the writer is either gone (an earlier incarnation of the watch) or no
+        // longer waiting for this answer (it sent a later write, whose answer decides).
+        ctx.getLog().info("service {}: ignored a late share of cluster {} ({}); the entity holds {}", hostname,
+            clusterId, cmd.fence(), held);
+        return Effect().reply(cmd.replyTo(), StatusReply.ack());
+      }
       List<Event> events = eventsFor(state, cmd.share());
+      boolean changed = !events.isEmpty();
+      if (!cmd.fence().isNone()) {
+        events.add(new ShareFenced(clusterId, cmd.fence()));
+      }
       if (events.isEmpty()) {
         return Effect().reply(cmd.replyTo(), StatusReply.ack());
       }
       return Effect().persist(events)
-          .thenRun(next -> changes.tell(Topic.publish(new ServiceChanged(next, clock.millis()))))
+          .thenRun(next -> {
+            if (changed) {
+              changes.tell(Topic.publish(new ServiceChanged(next, clock.millis())));
+            }
+          })
           .thenReply(cmd.replyTo(), next -> StatusReply.ack());
     }
 

@@ -160,7 +160,12 @@ class ClusterWatchTest {
     return writes.receiveMessage(WRITE_TIMEOUT);
   }
 
+  /** The watch's persisted events but the {@link ClusterWatch.WatchStarted} of each incarnation. */
   private List<Object> journal() {
+    return everyEvent().stream().filter(e -> e != ClusterWatch.WatchStarted.INSTANCE).toList();
+  }
+
+  private List<Object> everyEvent() {
     return PersistenceTestKit.create(testKit.system())
         .persistedInStorage(PersistenceId.of(ClusterWatch.ENTITY_KEY.name(), clusterId).id());
   }
@@ -359,6 +364,34 @@ class ClusterWatchTest {
     nextWrite().ack();
     third.synced();
     writes.expectNoMessage(Duration.ofMillis(500));
+  }
+
+  @Test
+  void each_incarnation_fences_its_writes_above_every_earlier_incarnations() throws Exception {
+    MemberRegistry.Listener first = nextRegistry();
+    first.shareChanged(GREETER, greeterShare("10.0.0.1"));
+    Write unanswered = nextWrite();
+    first.shareChanged(BILLING_SPEC.hostname(), share(clusterId, BILLING_SPEC));
+    Write billing = nextWrite();
+    assertThat(unanswered.command().fence().isNone()).isFalse();
+    assertThat(billing.command().fence().epoch()).isEqualTo(unanswered.command().fence().epoch());
+    assertThat(billing.command().fence()).isGreaterThan(unanswered.command().fence());
+
+    // The watch moves with the greeter write unanswered (its message may still be on its way).
+    testKit.stop(watch);
+    watch = start();
+    MemberRegistry.Listener second = nextRegistry();
+    second.shareChanged(GREETER, greeterShare("10.0.0.2"));
+    Write newer = nextWrite();
+
+    assertThat(newer.command().fence().epoch())
+        .as("the new incarnation's epoch is above the old one's")
+        .isGreaterThan(unanswered.command().fence().epoch());
+    assertThat(newer.command().fence()).isGreaterThan(billing.command().fence());
+    assertThat(everyEvent().stream().filter(e -> e == ClusterWatch.WatchStarted.INSTANCE))
+        .as("one WatchStarted per incarnation").hasSize(2);
+    newer.ack();
+    writes.awaitAssert(() -> assertThat(status().pending()).isZero());
   }
 
   @Test

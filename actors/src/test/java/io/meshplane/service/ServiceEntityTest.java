@@ -12,12 +12,14 @@ import io.meshplane.model.ClusterShare;
 import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
+import io.meshplane.model.WriteFence;
 import io.meshplane.service.ServiceEntity.ClusterRemoved;
 import io.meshplane.service.ServiceEntity.Command;
 import io.meshplane.service.ServiceEntity.EndpointsReplaced;
 import io.meshplane.service.ServiceEntity.Event;
 import io.meshplane.service.ServiceEntity.ReplaceShare;
 import io.meshplane.service.ServiceEntity.ServiceChanged;
+import io.meshplane.service.ServiceEntity.ShareFenced;
 import io.meshplane.service.ServiceEntity.SpecSet;
 import java.time.Clock;
 import java.time.Duration;
@@ -252,5 +254,93 @@ class ServiceEntityTest {
     assertThat(entity.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId.id()))
         .as("a snapshot was taken at 100 events")
         .isNotEmpty();
+  }
+
+  private EventSourcedBehaviorTestKit.CommandResultWithReply<Command, Event, ServiceState, StatusReply<Done>> replace(
+      ClusterShare share, long epoch, long sequence) {
+    return entity.runCommand(replyTo -> new ReplaceShare(share, new WriteFence(epoch, sequence), replyTo));
+  }
+
+  @Test
+  void a_late_write_of_an_earlier_watch_incarnation_is_acknowledged_and_ignored() {
+    ClusterShare newer = share("east", GREETER_SPEC, endpoint("east", "10.0.0.2", 9000));
+    replace(newer, 7, 1);
+    subscriber.receiveMessage();
+
+    // The watch moved from epoch 3 to 7; epoch 3's write of an older share arrives last.
+    var late = replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000)), 3, 40);
+
+    assertThat(late.reply().isSuccess()).isTrue();
+    assertThat(late.hasNoEvents()).isTrue();
+    assertThat(late.state().share("east")).isEqualTo(newer);
+    subscriber.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void within_one_incarnation_an_earlier_write_arriving_last_is_ignored() {
+    ClusterShare second = share("east", GREETER_SPEC, endpoint("east", "10.0.0.2", 9000));
+    replace(second, 5, 12);
+
+    var first = replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000)), 5, 11);
+
+    assertThat(first.hasNoEvents()).isTrue();
+    assertThat(first.state().share("east")).isEqualTo(second);
+    assertThat(replace(second, 5, 12).hasNoEvents()).as("the same write delivered twice").isTrue();
+  }
+
+  @Test
+  void fences_are_per_cluster() {
+    replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000)), 9, 100);
+
+    var west = replace(share("west", GREETER_SPEC, endpoint("west", "10.1.0.1", 9000)), 2, 1);
+
+    assertThat(west.state().share("west").endpoints()).hasSize(1);
+    assertThat(west.state().fence("east")).isEqualTo(new WriteFence(9, 100));
+    assertThat(west.state().fence("west")).isEqualTo(new WriteFence(2, 1));
+  }
+
+  @Test
+  void a_fenced_write_of_an_unchanged_share_persists_only_its_fence_and_publishes_nothing() {
+    ClusterShare east = share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000));
+    replace(east, 1, 1);
+    subscriber.receiveMessage();
+    long version = entity.getState().version();
+
+    // A new incarnation re-sends what the entity already holds.
+    var again = replace(east, 2, 1);
+
+    assertThat(again.events()).containsExactly(new ShareFenced("east", new WriteFence(2, 1)));
+    assertThat(again.state().version()).isEqualTo(version);
+    subscriber.expectNoMessage(Duration.ofMillis(200));
+    // ... which fences out the old incarnation's later writes.
+    assertThat(replace(emptyShare("east"), 1, 9).hasNoEvents()).isTrue();
+    assertThat(entity.getState().share("east")).isEqualTo(east);
+  }
+
+  @Test
+  void the_fence_survives_a_restart_and_a_snapshot_and_a_removed_share() {
+    for (int i = 0; i < 105; i++) {
+      replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0." + (i % 7 + 1), 9000 + i)), 4, i + 1);
+    }
+    replace(emptyShare("east"), 4, 200);
+
+    ServiceState recovered = entity.restart().state();
+
+    assertThat(recovered.fence("east")).isEqualTo(new WriteFence(4, 200));
+    assertThat(entity.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId.id())).isNotEmpty();
+    var late = replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.9", 9000)), 4, 150);
+    assertThat(late.hasNoEvents()).as("a removed share does not come back through a late write").isTrue();
+    assertThat(late.state().exists()).isFalse();
+  }
+
+  @Test
+  void an_unfenced_write_is_always_applied_and_leaves_the_fence() {
+    replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000)), 6, 6);
+
+    var unfenced = replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.3", 9000)));
+
+    assertThat(unfenced.events()).containsExactly(
+        new EndpointsReplaced("east", List.of(endpoint("east", "10.0.0.3", 9000))));
+    assertThat(unfenced.state().fence("east")).isEqualTo(new WriteFence(6, 6));
   }
 }

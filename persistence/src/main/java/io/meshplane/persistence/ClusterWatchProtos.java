@@ -4,6 +4,7 @@ import io.meshplane.cluster.ClusterWatch;
 import io.meshplane.proto.v1.ClusterWatchForgotten;
 import io.meshplane.proto.v1.ClusterWatchResumed;
 import io.meshplane.proto.v1.ClusterWatchSnapshot;
+import io.meshplane.proto.v1.ClusterWatchStarted;
 import io.meshplane.proto.v1.ServiceTracked;
 import io.meshplane.proto.v1.ServiceUntracked;
 import java.util.TreeSet;
@@ -47,6 +48,14 @@ public final class ClusterWatchProtos {
 
   public static ClusterWatch.WatchResumed fromProto(ClusterWatchResumed proto) {
     return ClusterWatch.WatchResumed.INSTANCE;
+  }
+
+  public static ClusterWatchStarted toProto(ClusterWatch.WatchStarted event) {
+    return ClusterWatchStarted.getDefaultInstance();
+  }
+
+  public static ClusterWatch.WatchStarted fromProto(ClusterWatchStarted proto) {
+    return ClusterWatch.WatchStarted.INSTANCE;
   }
 
   public static ClusterWatchSnapshot toProto(ClusterWatch.State state) {

@@ -6,10 +6,12 @@ import io.meshplane.model.ServiceState;
 import io.meshplane.proto.v1.ClusterServiceRemoved;
 import io.meshplane.proto.v1.ClusterWatchForgotten;
 import io.meshplane.proto.v1.ClusterWatchResumed;
+import io.meshplane.proto.v1.ClusterWatchStarted;
 import io.meshplane.proto.v1.ClusterWatchSnapshot;
 import io.meshplane.proto.v1.EndpointsReplaced;
 import io.meshplane.proto.v1.ServiceSnapshot;
 import io.meshplane.proto.v1.ServiceSpecSet;
+import io.meshplane.proto.v1.ShareFenced;
 import io.meshplane.proto.v1.ServiceTracked;
 import io.meshplane.proto.v1.ServiceUntracked;
 import io.meshplane.service.ServiceEntity;
@@ -38,6 +40,8 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
   static final String CLUSTER_WATCH_STATE = "CWS";
   static final String WATCH_FORGOTTEN = "CWF";
   static final String WATCH_RESUMED = "CWR";
+  static final String SHARE_FENCED = "SF";
+  static final String WATCH_STARTED = "CWI";
 
   /** Pekko instantiates serializers reflectively with the actor system. */
   public MeshplaneEventSerializer(ExtendedActorSystem system) {}
@@ -67,6 +71,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
       return WATCH_FORGOTTEN;
     } else if (o instanceof ClusterWatch.WatchResumed) {
       return WATCH_RESUMED;
+    } else if (o instanceof ServiceEntity.ShareFenced) {
+      return SHARE_FENCED;
+    } else if (o instanceof ClusterWatch.WatchStarted) {
+      return WATCH_STARTED;
     }
     throw unsupported(o);
   }
@@ -91,6 +99,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
       return ClusterWatchProtos.toProto(e).toByteArray();
     } else if (o instanceof ClusterWatch.WatchResumed e) {
       return ClusterWatchProtos.toProto(e).toByteArray();
+    } else if (o instanceof ServiceEntity.ShareFenced e) {
+      return ModelProtos.toProto(e).toByteArray();
+    } else if (o instanceof ClusterWatch.WatchStarted e) {
+      return ClusterWatchProtos.toProto(e).toByteArray();
     }
     throw unsupported(o);
   }
@@ -108,8 +120,10 @@ public final class MeshplaneEventSerializer extends SerializerWithStringManifest
         case CLUSTER_WATCH_STATE -> ClusterWatchProtos.fromProto(ClusterWatchSnapshot.parseFrom(bytes));
         case WATCH_FORGOTTEN -> ClusterWatchProtos.fromProto(ClusterWatchForgotten.parseFrom(bytes));
         case WATCH_RESUMED -> ClusterWatchProtos.fromProto(ClusterWatchResumed.parseFrom(bytes));
+        case SHARE_FENCED -> ModelProtos.fromProto(ShareFenced.parseFrom(bytes));
+        case WATCH_STARTED -> ClusterWatchProtos.fromProto(ClusterWatchStarted.parseFrom(bytes));
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for "
-            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SS, ER, CR, SVS, CT, CU, CWS, CWF, CWR: "
+            + getClass().getName() + " (id " + IDENTIFIER + "); expected one of SS, ER, CR, SF, SVS, CT, CU, CWS, CWF, CWR, CWI: "
             + "written by a newer Meshplane?");
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException | NullPointerException e) {

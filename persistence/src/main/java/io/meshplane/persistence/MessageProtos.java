@@ -66,12 +66,13 @@ final class MessageProtos {
     return ServiceReplaceShare.newBuilder()
         .setShare(ModelProtos.toProto(cmd.share()))
         .setReplyTo(ref(cmd.replyTo()))
+        .setFence(ModelProtos.toProto(cmd.fence()))
         .build();
   }
 
   ServiceEntity.ReplaceShare fromProto(ServiceReplaceShare proto) {
     return new ServiceEntity.ReplaceShare(ModelProtos.fromProto(proto.getShare()),
-        resolve(proto.getReplyTo(), "ServiceReplaceShare"));
+        ModelProtos.fromProto(proto.getFence()), resolve(proto.getReplyTo(), "ServiceReplaceShare"));
   }
 
   ServiceGet toProto(ServiceEntity.Get cmd) {
@@ -140,11 +141,14 @@ final class MessageProtos {
         .setHostname(cmd.hostname())
         .setShare(ModelProtos.toProto(cmd.share()))
         .setReplyTo(ref(cmd.replyTo()))
+        .setFromRegion(cmd.fromRegion())
+        .setFence(ModelProtos.toProto(cmd.fence()))
         .build();
   }
 
   ClusterWatch.Replicate fromProto(ClusterWatchReplicate proto) {
     return new ClusterWatch.Replicate(proto.getHostname(), ModelProtos.fromProto(proto.getShare()),
+        proto.getFromRegion(), ModelProtos.fromProto(proto.getFence()),
         resolve(proto.getReplyTo(), "ClusterWatchReplicate"));
   }
 
@@ -152,12 +156,14 @@ final class MessageProtos {
     return ClusterWatchReconcile.newBuilder()
         .addAllHostnames(new java.util.TreeSet<>(cmd.hostnames()))
         .setReplyTo(ref(cmd.replyTo()))
+        .setFromRegion(cmd.fromRegion())
+        .setFence(ModelProtos.toProto(cmd.fence()))
         .build();
   }
 
   ClusterWatch.Reconcile fromProto(ClusterWatchReconcile proto) {
-    return new ClusterWatch.Reconcile(java.util.Set.copyOf(proto.getHostnamesList()),
-        resolve(proto.getReplyTo(), "ClusterWatchReconcile"));
+    return new ClusterWatch.Reconcile(java.util.Set.copyOf(proto.getHostnamesList()), proto.getFromRegion(),
+        ModelProtos.fromProto(proto.getFence()), resolve(proto.getReplyTo(), "ClusterWatchReconcile"));
   }
 
   static ClusterWatch.Status fromProto(ClusterWatchStatus proto) {

@@ -8,13 +8,17 @@ import io.meshplane.model.ServiceGateway;
 import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
+import io.meshplane.model.WriteFence;
 import io.meshplane.proto.v1.ClusterServiceRemoved;
 import io.meshplane.proto.v1.ServiceSnapshot;
 import io.meshplane.proto.v1.ServiceSpecSet;
+import io.meshplane.proto.v1.ShareFenced;
 import io.meshplane.service.ServiceEntity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The one place where the Service entity's events and snapshot and the model records they carry
@@ -62,6 +66,8 @@ public final class ModelProtos {
         .setHostname(state.hostname())
         .setVersion(state.version())
         .addAllClusters(state.clusters().values().stream().map(ModelProtos::toProto).toList())
+        .putAllFences(state.fences().entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> toProto(e.getValue()))))
         .build();
   }
 
@@ -70,7 +76,27 @@ public final class ModelProtos {
     for (io.meshplane.proto.v1.ClusterShare share : proto.getClustersList()) {
       clusters.put(share.getClusterId(), fromProto(share));
     }
-    return new ServiceState(proto.getHostname(), proto.getVersion(), clusters);
+    Map<String, WriteFence> fences = new TreeMap<>();
+    proto.getFencesMap().forEach((clusterId, fence) -> fences.put(clusterId, fromProto(fence)));
+    return new ServiceState(proto.getHostname(), proto.getVersion(), clusters, fences);
+  }
+
+  public static io.meshplane.proto.v1.WriteFence toProto(WriteFence fence) {
+    return io.meshplane.proto.v1.WriteFence.newBuilder().setEpoch(fence.epoch()).setSequence(fence.sequence())
+        .build();
+  }
+
+  /** An absent fence (a message of an older Meshplane) reads as unfenced. */
+  public static WriteFence fromProto(io.meshplane.proto.v1.WriteFence proto) {
+    return new WriteFence(proto.getEpoch(), proto.getSequence());
+  }
+
+  public static ShareFenced toProto(ServiceEntity.ShareFenced event) {
+    return ShareFenced.newBuilder().setClusterId(event.clusterId()).setFence(toProto(event.fence())).build();
+  }
+
+  public static ServiceEntity.ShareFenced fromProto(ShareFenced proto) {
+    return new ServiceEntity.ShareFenced(proto.getClusterId(), fromProto(proto.getFence()));
   }
 
   static io.meshplane.proto.v1.ClusterShare toProto(ClusterShare share) {

@@ -12,6 +12,7 @@ import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceGateway;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
+import io.meshplane.model.WriteFence;
 import io.meshplane.proto.v1.ServiceSnapshot;
 import io.meshplane.proto.v1.ServiceSpecSet;
 import io.meshplane.service.ServiceEntity;
@@ -63,7 +64,8 @@ class MeshplaneEventSerializerTest {
         new ServiceEntity.SpecSet("east", spec()),
         new ServiceEntity.EndpointsReplaced("west", state().endpoints()),
         new ServiceEntity.EndpointsReplaced("west", List.of()),
-        new ServiceEntity.ClusterRemoved("north"));
+        new ServiceEntity.ClusterRemoved("north"),
+        new ServiceEntity.ShareFenced("east", new WriteFence(12, 3_000_000_000L)));
     for (Object event : events) {
       assertThat(roundTrip(event)).isEqualTo(event);
     }
@@ -106,6 +108,19 @@ class MeshplaneEventSerializerTest {
   }
 
   @Test
+  void a_snapshot_keeps_the_write_fences_and_one_written_before_fences_reads_as_unfenced() throws Exception {
+    ServiceState fenced = new ServiceState(state().hostname(), state().version(), state().clusters(),
+        Map.of("east", new WriteFence(4, 17), "gone", new WriteFence(2, 9)));
+    ServiceState back = (ServiceState) roundTrip(fenced);
+    assertThat(back).isEqualTo(fenced);
+    assertThat(back.fence("gone")).as("kept for a cluster without a share").isEqualTo(new WriteFence(2, 9));
+
+    byte[] old = ModelProtos.toProto(state()).toBuilder().clearFences().build().toByteArray();
+    ServiceState unfenced = (ServiceState) serializer.fromBinary(old, "SVS");
+    assertThat(unfenced.fence("east")).isEqualTo(WriteFence.NONE);
+  }
+
+  @Test
   void cluster_watch_events_and_state_survive_a_round_trip() throws Exception {
     List<Object> values = List.of(
         new ClusterWatch.ServiceTracked("reviews.bookinfo.svc.cluster.local"),
@@ -114,7 +129,8 @@ class MeshplaneEventSerializerTest {
         new ClusterWatch.State(Set.of()),
         new ClusterWatch.State(Set.of("a.x.svc.cluster.local"), true),
         ClusterWatch.WatchForgotten.INSTANCE,
-        ClusterWatch.WatchResumed.INSTANCE);
+        ClusterWatch.WatchResumed.INSTANCE,
+        ClusterWatch.WatchStarted.INSTANCE);
     for (Object value : values) {
       assertThat(roundTrip(value)).isEqualTo(value);
     }
@@ -132,6 +148,8 @@ class MeshplaneEventSerializerTest {
     assertThat(serializer.manifest(new ClusterWatch.State(Set.of()))).isEqualTo("CWS");
     assertThat(serializer.manifest(ClusterWatch.WatchForgotten.INSTANCE)).isEqualTo("CWF");
     assertThat(serializer.manifest(ClusterWatch.WatchResumed.INSTANCE)).isEqualTo("CWR");
+    assertThat(serializer.manifest(ClusterWatch.WatchStarted.INSTANCE)).isEqualTo("CWI");
+    assertThat(serializer.manifest(new ServiceEntity.ShareFenced("c", new WriteFence(1, 1)))).isEqualTo("SF");
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.meshplane.model.Locality;
 import io.meshplane.model.ProxyKind;
 import io.meshplane.model.ProxyNode;
 import io.meshplane.model.ServiceState;
+import io.meshplane.model.WriteFence;
 import io.meshplane.proto.v1.ProxyStatus;
 import io.meshplane.proxy.ProxyEntity;
 import io.meshplane.service.ServiceEntity;
@@ -133,6 +134,8 @@ class MessageSerializerTest {
     assertThat(replaceBack).isEqualTo(replace);
     replaceBack.replyTo().tell(StatusReply.ack());
     assertThat(acks.receiveMessage().isSuccess()).isTrue();
+    ServiceEntity.ReplaceShare fenced = new ServiceEntity.ReplaceShare(share(), new WriteFence(31, 4_000), acks.ref());
+    assertThat(roundTrip(fenced)).isEqualTo(fenced);
 
     TestProbe<ServiceState> states = kit.createTestProbe();
     ServiceEntity.Get get = new ServiceEntity.Get(states.ref());
@@ -190,6 +193,13 @@ class MessageSerializerTest {
     assertThat(roundTrip(reconcile)).isEqualTo(reconcile);
     assertThat(roundTrip(new ClusterWatch.Reconcile(Set.of(), replies.ref())))
         .isEqualTo(new ClusterWatch.Reconcile(Set.of(), replies.ref()));
+
+    ClusterWatch.Replicate fenced = new ClusterWatch.Replicate(HOST, share(), "us", new WriteFence(8, 21),
+        replies.ref());
+    assertThat(roundTrip(fenced)).isEqualTo(fenced);
+    ClusterWatch.Reconcile fencedReconcile = new ClusterWatch.Reconcile(Set.of(HOST), "us", new WriteFence(8, 22),
+        replies.ref());
+    assertThat(roundTrip(fencedReconcile)).isEqualTo(fencedReconcile);
   }
 
   @Test
