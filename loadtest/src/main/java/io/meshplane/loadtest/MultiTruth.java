@@ -47,14 +47,24 @@ final class MultiTruth implements SimProxy.Listener {
     final Set<String> addresses;
     final long writtenAt;
     final int subscribers;
+    /** The ids of the proxies subscribed to the view when it was written. */
+    final Set<String> expected;
     final Set<String> reached = ConcurrentHashMap.newKeySet();
     volatile long completedAt;
 
-    Change(String view, Set<String> addresses, long writtenAt, int subscribers) {
+    Change(String view, Set<String> addresses, long writtenAt, Set<String> expected) {
       this.view = view;
       this.addresses = addresses;
       this.writtenAt = writtenAt;
-      this.subscribers = subscribers;
+      this.expected = Set.copyOf(expected);
+      this.subscribers = this.expected.size();
+    }
+
+    /** The subscribers this change has not reached (yet). */
+    Set<String> missing() {
+      Set<String> out = new TreeSet<>(expected);
+      out.removeAll(reached);
+      return out;
     }
   }
 
@@ -68,7 +78,8 @@ final class MultiTruth implements SimProxy.Listener {
   private final Map<String, Deque<Change>> recent = new ConcurrentHashMap<>();
   private final Map<String, Integer> serviceOfCluster = new HashMap<>();
   private final Map<String, String> networkOfProxy = new ConcurrentHashMap<>();
-  private volatile Map<String, Integer> subscribers = Map.of();
+  /** view -> the ids of the proxies subscribed to it. */
+  private volatile Map<String, Set<String>> subscribers = Map.of();
   private final Histogram latency = new Histogram(3);
   /** Proxy id -> its group ({@link #track(String, List, String)}); latencies per group, guarded by {@link #latency}. */
   private final Map<String, String> groupOfProxy = new ConcurrentHashMap<>();
@@ -139,12 +150,15 @@ final class MultiTruth implements SimProxy.Listener {
 
   /** Records the proxies of a network, and which views they subscribe to. */
   void track(String network, List<SimProxy> proxies) {
-    Map<String, Integer> counts = new HashMap<>(subscribers);
+    Map<String, Set<String>> ids = new HashMap<>();
+    subscribers.forEach((view, set) -> ids.put(view, new java.util.HashSet<>(set)));
     for (SimProxy p : proxies) {
       networkOfProxy.put(p.id, network);
-      p.clusters.forEach(c -> counts.merge(network + "|" + c, 1, Integer::sum));
+      p.clusters.forEach(c -> ids.computeIfAbsent(network + "|" + c, v -> new java.util.HashSet<>()).add(p.id));
     }
-    subscribers = Map.copyOf(counts);
+    Map<String, Set<String>> next = new HashMap<>();
+    ids.forEach((view, set) -> next.put(view, Set.copyOf(set)));
+    subscribers = Map.copyOf(next);
   }
 
   /**
@@ -187,6 +201,46 @@ final class MultiTruth implements SimProxy.Listener {
       }
     }
     return java.util.Optional.empty();
+  }
+
+  /**
+   * For the first {@code limit} changes since the last {@link #reset()} that some subscriber never
+   * reached: the view, when it was written, how many later changes of the view there were, and
+   * for each subscriber missed what it holds now and whether that is the truth.
+   */
+  List<String> incomplete(Map<String, SimProxy> proxiesById, int limit) {
+    List<Change> changes = log().stream().filter(c -> c.subscribers > 0 && c.completedAt == 0).toList();
+    List<String> out = new ArrayList<>();
+    for (Change c : changes.subList(0, Math.min(limit, changes.size()))) {
+      Deque<Change> kept = recent.get(c.view);
+      int newer = 0;
+      if (kept != null) {
+        synchronized (kept) {
+          for (Change k : kept) {
+            if (k == c) {
+              break;
+            }
+            newer++;
+          }
+        }
+      }
+      StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
+          "change of %s to %s, written %.1f s after the churn started, %d newer changes of the view kept;"
+              + " %d of %d subscribers missed it:", c.view, c.addresses, (c.writtenAt - measuredFrom) / 1e9, newer,
+          c.missing().size(), c.subscribers));
+      String cluster = c.view.substring(c.view.indexOf('|') + 1);
+      for (String id : c.missing()) {
+        SimProxy p = proxiesById.get(id);
+        Set<String> holds = p == null ? null : p.endpoints(cluster);
+        b.append(' ').append(id).append(p == null ? " (not running)" : " holds " + holds
+            + (holds.equals(truth(networkOfProxy.get(id), serviceOfCluster.get(cluster))) ? " (the truth)" : ""));
+      }
+      out.add(b.toString());
+    }
+    if (changes.size() > limit) {
+      out.add((changes.size() - limit) + " more changes missed a subscriber");
+    }
+    return out;
   }
 
   /** The services (by index) of which {@code p} does not hold the truth. */
@@ -241,7 +295,7 @@ final class MultiTruth implements SimProxy.Listener {
           truth = view(network, s, byCluster);
         } while (used.contains(truth));
         written.put(s, byCluster);
-        change = new Change(view, Set.copyOf(truth), System.nanoTime(), subscribers.getOrDefault(view, 0));
+        change = new Change(view, Set.copyOf(truth), System.nanoTime(), subscribers.getOrDefault(view, Set.of()));
         synchronized (kept) {
           kept.addFirst(change);
           if (kept.size() > KEPT_PER_VIEW) {
@@ -317,7 +371,7 @@ final class MultiTruth implements SimProxy.Listener {
               }
             }
           }
-          if (c.reached.size() >= c.subscribers) {
+          if (c.reached.containsAll(c.expected)) {
             c.completedAt = now;
           }
         }
