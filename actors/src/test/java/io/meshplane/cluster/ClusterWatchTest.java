@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
+import io.meshplane.model.ServiceState;
 import io.meshplane.registry.MemberRegistry;
 import io.meshplane.service.ServiceEntity;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -390,6 +392,21 @@ class ClusterWatchTest {
     assertThat(newer.command().fence()).isGreaterThan(billing.command().fence());
     assertThat(everyEvent().stream().filter(e -> e == ClusterWatch.WatchStarted.INSTANCE))
         .as("one WatchStarted per incarnation").hasSize(2);
+
+    // A real Service entity gets the new incarnation's write first and the old one's last.
+    ActorRef<ServiceEntity.Command> entity = testKit.spawn(ServiceEntity.create(GREETER,
+        PersistenceId.of(ServiceEntity.ENTITY_KEY.name(), GREETER + "-" + clusterId),
+        testKit.spawn(org.apache.pekko.actor.typed.pubsub.Topic.create(ServiceEntity.ServiceChanged.class,
+            "changes-" + clusterId)), Clock.systemUTC()));
+    TestProbe<StatusReply<Done>> acks = testKit.createTestProbe();
+    entity.tell(new ServiceEntity.ReplaceShare(newer.share(), newer.command().fence(), acks.ref()));
+    entity.tell(new ServiceEntity.ReplaceShare(unanswered.share(), unanswered.command().fence(), acks.ref()));
+    assertThat(acks.receiveSeveralMessages(2)).allMatch(StatusReply::isSuccess);
+    TestProbe<ServiceState> states = testKit.createTestProbe();
+    entity.tell(new ServiceEntity.Get(states.ref()));
+    assertThat(states.receiveMessage().share(clusterId)).as("the late write did not replace the newer")
+        .isEqualTo(greeterShare("10.0.0.2"));
+
     newer.ack();
     writes.awaitAssert(() -> assertThat(status().pending()).isZero());
   }
