@@ -276,6 +276,7 @@ final class MultiTruth implements SimProxy.Listener {
   Change write(int s, int c, BiConsumer<Integer, List<String>> writer) {
     synchronized (serviceLocks.computeIfAbsent(s, k -> new Object())) {
       Change change;
+      List<Change> others = new ArrayList<>();
       synchronized (this) {
         String network = network(c);
         String view = network + "|" + Fleet.cluster(s);
@@ -284,7 +285,8 @@ final class MultiTruth implements SimProxy.Listener {
         synchronized (kept) {
           kept.forEach(k -> used.add(k.addresses));
         }
-        Map<Integer, Set<String>> byCluster = new HashMap<>(written.getOrDefault(s, Map.of()));
+        Map<Integer, Set<String>> before = written.getOrDefault(s, Map.of());
+        Map<Integer, Set<String>> byCluster = new HashMap<>(before);
         Set<String> truth;
         do {
           Set<String> next = new TreeSet<>();
@@ -295,18 +297,37 @@ final class MultiTruth implements SimProxy.Listener {
           truth = view(network, s, byCluster);
         } while (used.contains(truth));
         written.put(s, byCluster);
-        change = new Change(view, Set.copyOf(truth), System.nanoTime(), subscribers.getOrDefault(view, Set.of()));
-        synchronized (kept) {
-          kept.addFirst(change);
-          if (kept.size() > KEPT_PER_VIEW) {
-            kept.removeLast();
+        long now = System.nanoTime();
+        change = keep(new Change(view, Set.copyOf(truth), now, subscribers.getOrDefault(view, Set.of())));
+        // The other networks' views change too when this cluster's endpoints first appear (or
+        // all go): their gateway to this network comes or goes. Kept, so that the next change of
+        // such a view differs from what its proxies hold (a write equal to it pushes nothing).
+        for (String other : networks()) {
+          Set<String> was = view(other, s, before);
+          Set<String> is = view(other, s, byCluster);
+          if (!other.equals(network) && !was.equals(is)) {
+            String otherView = other + "|" + Fleet.cluster(s);
+            others.add(keep(new Change(otherView, Set.copyOf(is), now, subscribers.getOrDefault(otherView, Set.of()))));
           }
         }
       }
       writer.accept(c, new ArrayList<>(byClusterOf(s, c)));
       log.add(change);
+      log.addAll(others);
       return change;
     }
+  }
+
+  /** Adds {@code change} to its view's recent changes, newest first. */
+  private Change keep(Change change) {
+    Deque<Change> kept = recent.computeIfAbsent(change.view, v -> new ArrayDeque<>());
+    synchronized (kept) {
+      kept.addFirst(change);
+      if (kept.size() > KEPT_PER_VIEW) {
+        kept.removeLast();
+      }
+    }
+    return change;
   }
 
   private synchronized Set<String> byClusterOf(int s, int c) {

@@ -77,7 +77,31 @@ class MultiTruthTest {
     assertThat(first.subscribers).isEqualTo(1);
     assertThat(first.completedAt).isNotZero();
     assertThat(second.completedAt).isNotZero();
-    assertThat(truth.latency().getTotalCount()).isEqualTo(2);
+    assertThat(truth.latency().getTotalCount()).as("first, second and net-b's gateway appearing in net-a's view")
+        .isEqualTo(3);
+  }
+
+  @Test
+  void the_first_endpoints_of_a_cluster_change_the_other_networks_view_which_no_later_write_repeats() {
+    MultiTruth truth = new MultiTruth(2, 1, 2);
+    SimProxy proxy = new SimProxy("sidecar~1", SimProxy.Mode.SOTW, List.of(Fleet.cluster(0)), Map.of(), null, null,
+        (p, c, a) -> { });
+    truth.track("net-a", List.of(proxy));
+    truth.write(0, 0, this::record);
+
+    truth.write(0, 1, this::record);
+
+    Set<String> held = truth.truth("net-a", 0);
+    assertThat(held).as("net-a's view gained net-b's gateway").contains("192.0.2.2");
+    assertThat(truth.log()).anySatisfy(c -> {
+      assertThat(c.view).isEqualTo("net-a|" + Fleet.cluster(0));
+      assertThat(c.addresses).isEqualTo(held);
+      assertThat(c.expected).containsExactly("sidecar~1");
+    });
+    for (int i = 0; i < 15; i++) {
+      assertThat(truth.write(0, 0, this::record).addresses).as("a write that would push nothing")
+          .isNotEqualTo(held);
+    }
   }
 
   @Test
