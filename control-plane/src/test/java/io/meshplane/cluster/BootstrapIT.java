@@ -57,7 +57,7 @@ class BootstrapIT {
   @Test
   void three_nodes_form_one_cluster_from_contact_points_alone_and_serve_xds() throws Exception {
     Path dir = TestDirs.fresh("bootstrap");
-    LocalCassandra cassandra = closer.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(
+    LocalCassandra cassandra = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(
         dir.resolve("cassandra")).withPorts(Ports.free(), Ports.free())));
     MockCluster kube = closer.keep(MockCluster.start(0));
     Greeters greeters = closer.keep(Greeters.start(Ports.free(), List.of(BACKEND)));
@@ -153,7 +153,7 @@ class BootstrapIT {
     RuntimeException failure = null;
     for (Future<ControlPlaneProcess> f : starting) {
       try {
-        nodes.add(closer.keep(f.get()));
+        nodes.add(closer.keepKilled(f.get()));
       } catch (ExecutionException e) {
         failure = failure != null ? failure : new IllegalStateException("a node did not start", e.getCause());
       }

@@ -62,7 +62,7 @@ class ChaosIT {
   @Test
   void clients_keep_working_and_converge_when_nodes_are_killed() throws Exception {
     Path dir = TestDirs.fresh("chaos");
-    LocalCassandra cassandra = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+    LocalCassandra cassandra = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
         .withPorts(Ports.free(), Ports.free())));
     MockCluster kube = keep(MockCluster.start(0));
     Greeters greeters = keep(Greeters.start(Ports.free(), BACKENDS));
@@ -78,7 +78,7 @@ class ChaosIT {
     String seed = "pekko://meshplane@127.0.0.1:" + remotingPorts[0];
     ControlPlaneProcess[] nodes = new ControlPlaneProcess[3];
     for (int i = 0; i < 3; i++) {
-      nodes[i] = keep(startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1));
+      nodes[i] = closer.keepKilled(startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1));
     }
     ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
     closer.keep(frontSystem::terminate);
@@ -129,7 +129,7 @@ class ChaosIT {
     awaitConverged(channel, Set.copyOf(truth), "after killing node-" + victim);
     first.report();
 
-    nodes[victim] = keep(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
+    nodes[victim] = closer.keepKilled(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
     int servingBeforeSecond = servingNode(nodes[2]);
     System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingBeforeSecond);
     Timeline second = new Timeline(survivors(nodes, 0), "node-0", address(remotingPorts, 0),

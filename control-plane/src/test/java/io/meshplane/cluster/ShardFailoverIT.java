@@ -83,7 +83,7 @@ class ShardFailoverIT {
   @BeforeAll
   static void startCassandra() {
     dir = TestDirs.fresh("shard-failover");
-    cassandra = shared.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+    cassandra = shared.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
         .withPorts(Ports.free(), Ports.free())));
   }
 

@@ -1,5 +1,6 @@
 package io.meshplane.e2e;
 
+import static io.meshplane.testing.Closer.killing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -69,7 +70,7 @@ class EndToEndIT {
     if (channel != null) {
       XdsClients.shutdown(channel);
     }
-    for (AutoCloseable c : new AutoCloseable[] {controlPlane, greeters, kube, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {killing(controlPlane), greeters, kube, killing(cassandra)}) {
       try {
         if (c != null) {
           c.close();

@@ -47,7 +47,7 @@ class WarmStartIT {
   @Test
   void serves_persisted_endpoints_after_kill_9_while_the_api_server_is_down_then_catches_up() {
     Path dir = TestDirs.fresh("warm-start");
-    LocalCassandra cassandra = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
+    LocalCassandra cassandra = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
         .withPorts(Ports.free(), Ports.free())));
     int apiPort = Ports.free();
     MockCluster kube = MockCluster.start(apiPort);
@@ -62,7 +62,7 @@ class WarmStartIT {
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), xdsPort, "proxyless~10.0.0.2~warm.default~default.svc",
         "default");
 
-    ControlPlaneProcess first = keep(ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort, Ports.free(), flags));
+    ControlPlaneProcess first = closer.keepKilled(ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort, Ports.free(), flags));
     ManagedChannel channel = XdsClients.channel(TARGET);
     awaitAnswersFrom(channel, Set.of(B1, B2));
     Awaitility.await("legacy persisted").atMost(Duration.ofSeconds(20))
@@ -72,7 +72,7 @@ class WarmStartIT {
     first.kill9();
     kube.close();
 
-    ControlPlaneProcess second = keep(ControlPlaneProcess.start(dir.resolve("cp-2.log"), xdsPort, Ports.free(),
+    ControlPlaneProcess second = closer.keepKilled(ControlPlaneProcess.start(dir.resolve("cp-2.log"), xdsPort, Ports.free(),
         flags));
     ManagedChannel fresh = XdsClients.channel(TARGET);
     try {

@@ -1,5 +1,6 @@
 package io.meshplane.registry;
 
+import static io.meshplane.testing.Closer.killing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
@@ -164,7 +165,8 @@ class MultiNetworkIT {
         }
       }
     }
-    for (AutoCloseable closeable : new AutoCloseable[] {node2, node, greeters, a, b, c, cRotated, config, cassandra}) {
+    for (AutoCloseable closeable : new AutoCloseable[] {node2, node, greeters, a, b, c, cRotated, config,
+        killing(cassandra)}) {
       try {
         if (closeable != null) {
           closeable.close();

@@ -1,5 +1,6 @@
 package io.meshplane.registry;
 
+import static io.meshplane.testing.Closer.killing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
@@ -77,7 +78,7 @@ class RemoteSecretsIT {
     if (channel != null) {
       XdsClients.shutdown(channel);
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, greeters, east, config, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {node, greeters, east, config, killing(cassandra)}) {
       try {
         if (c != null) {
           c.close();

@@ -1,5 +1,6 @@
 package io.meshplane.xds;
 
+import static io.meshplane.testing.Closer.killing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Any;
@@ -85,7 +86,7 @@ class ExportToIT {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, kube, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {node, kube, killing(cassandra)}) {
       try {
         if (c != null) {
           c.close();
