@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.meshplane.front.TcpFront;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
@@ -62,8 +62,7 @@ class ChaosIT {
   @Test
   void clients_keep_working_and_converge_when_nodes_are_killed() throws Exception {
     Path dir = TestDirs.fresh("chaos");
-    LocalCassandra cassandra = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free())));
+    CassandraSpace cassandra = CassandraSpace.of(ChaosIT.class);
     MockCluster kube = keep(MockCluster.start(0));
     Greeters greeters = keep(Greeters.start(Ports.free(), BACKENDS));
     kube.namespace("default");
@@ -154,11 +153,12 @@ class ChaosIT {
   }
 
   private ControlPlaneProcess startNode(Path dir, int i, int[] xds, int[] admin, int[] remoting, String seed,
-      LocalCassandra cassandra, Path kubeconfig, int incarnation) {
-    return ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnation + ".log"), xds[i], admin[i], List.of(
-        "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter(),
-        "--kubeconfig", kubeconfig.toString(), "--remoting-port", String.valueOf(remoting[i]),
+      CassandraSpace cassandra, Path kubeconfig, int incarnation) {
+    List<String> flags = new ArrayList<>(cassandra.runFlags());
+    flags.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--remoting-port", String.valueOf(remoting[i]),
         "--seed-node", seed, "--node-name", "node-" + i));
+    return ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnation + ".log"), xds[i], admin[i],
+        cassandra.jvmOptions(), flags);
   }
 
   /** Changes endpoints every 200 ms (20 changes), kills a node after the fifth, returns the final truth. */
