@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
@@ -57,8 +57,7 @@ class BootstrapIT {
   @Test
   void three_nodes_form_one_cluster_from_contact_points_alone_and_serve_xds() throws Exception {
     Path dir = TestDirs.fresh("bootstrap");
-    LocalCassandra cassandra = closer.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(
-        dir.resolve("cassandra")).withPorts(Ports.free(), Ports.free())));
+    CassandraSpace cassandra = CassandraSpace.of(BootstrapIT.class);
     MockCluster kube = closer.keep(MockCluster.start(0));
     Greeters greeters = closer.keep(Greeters.start(Ports.free(), List.of(BACKEND)));
     kube.namespace("default");
@@ -89,13 +88,13 @@ class BootstrapIT {
     List<Future<ControlPlaneProcess>> starting = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int node = i;
-      List<String> flags = new ArrayList<>(List.of("--cassandra", cassandra.contactPoint(),
-          "--cassandra-dc", cassandra.datacenter(), "--kubeconfig", kubeconfig.toString(),
+      List<String> flags = new ArrayList<>(cassandra.runFlags());
+      flags.addAll(List.of("--kubeconfig", kubeconfig.toString(),
           "--node-name", "node-" + node, "--remoting-port", String.valueOf(remoting[node]),
           "--join", "bootstrap", "--discovery", "config", "--management-port", String.valueOf(management[node])));
       flags.addAll(contactPoints);
       starting.add(starter.submit(() -> ControlPlaneProcess.start(dir.resolve("node-" + node + ".log"), xds[node],
-          admin[node], flags)));
+          admin[node], cassandra.jvmOptions(), flags)));
     }
     Set<String> expected = new TreeSet<>();
     for (int port : remoting) {
@@ -153,7 +152,7 @@ class BootstrapIT {
     RuntimeException failure = null;
     for (Future<ControlPlaneProcess> f : starting) {
       try {
-        nodes.add(closer.keep(f.get()));
+        nodes.add(closer.keepKilled(f.get()));
       } catch (ExecutionException e) {
         failure = failure != null ? failure : new IllegalStateException("a node did not start", e.getCause());
       }

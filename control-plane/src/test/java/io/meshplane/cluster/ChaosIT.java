@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.meshplane.front.TcpFront;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
@@ -62,8 +62,7 @@ class ChaosIT {
   @Test
   void clients_keep_working_and_converge_when_nodes_are_killed() throws Exception {
     Path dir = TestDirs.fresh("chaos");
-    LocalCassandra cassandra = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free())));
+    CassandraSpace cassandra = CassandraSpace.of(ChaosIT.class);
     MockCluster kube = keep(MockCluster.start(0));
     Greeters greeters = keep(Greeters.start(Ports.free(), BACKENDS));
     kube.namespace("default");
@@ -78,7 +77,7 @@ class ChaosIT {
     String seed = "pekko://meshplane@127.0.0.1:" + remotingPorts[0];
     ControlPlaneProcess[] nodes = new ControlPlaneProcess[3];
     for (int i = 0; i < 3; i++) {
-      nodes[i] = keep(startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1));
+      nodes[i] = closer.keepKilled(startNode(dir, i, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 1));
     }
     ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "front");
     closer.keep(frontSystem::terminate);
@@ -129,7 +128,7 @@ class ChaosIT {
     awaitConverged(channel, Set.copyOf(truth), "after killing node-" + victim);
     first.report();
 
-    nodes[victim] = keep(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
+    nodes[victim] = closer.keepKilled(startNode(dir, victim, xdsPorts, adminPorts, remotingPorts, seed, cassandra, kubeconfig, 2));
     int servingBeforeSecond = servingNode(nodes[2]);
     System.out.printf("[chaos] client served by node-%d; killing node-0 (oldest)%n", servingBeforeSecond);
     Timeline second = new Timeline(survivors(nodes, 0), "node-0", address(remotingPorts, 0),
@@ -154,11 +153,12 @@ class ChaosIT {
   }
 
   private ControlPlaneProcess startNode(Path dir, int i, int[] xds, int[] admin, int[] remoting, String seed,
-      LocalCassandra cassandra, Path kubeconfig, int incarnation) {
-    return ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnation + ".log"), xds[i], admin[i], List.of(
-        "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter(),
-        "--kubeconfig", kubeconfig.toString(), "--remoting-port", String.valueOf(remoting[i]),
+      CassandraSpace cassandra, Path kubeconfig, int incarnation) {
+    List<String> flags = new ArrayList<>(cassandra.runFlags());
+    flags.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--remoting-port", String.valueOf(remoting[i]),
         "--seed-node", seed, "--node-name", "node-" + i));
+    return ControlPlaneProcess.start(dir.resolve("node-" + i + "-" + incarnation + ".log"), xds[i], admin[i],
+        cassandra.jvmOptions(), flags);
   }
 
   /** Changes endpoints every 200 ms (20 changes), kills a node after the fifth, returns the final truth. */

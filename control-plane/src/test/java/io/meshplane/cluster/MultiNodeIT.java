@@ -16,7 +16,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.AdsClient;
 import io.meshplane.testing.InProcessNode;
 import io.meshplane.testing.MockCluster;
@@ -50,7 +50,7 @@ class MultiNodeIT {
 
   static final String CLA = "outbound|8080||web.default.svc.cluster.local";
 
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster kube;
   static final List<ControlPlaneNode> nodes = new ArrayList<>();
   static final List<ManagedChannel> channels = new ArrayList<>();
@@ -58,8 +58,7 @@ class MultiNodeIT {
   @BeforeAll
   static void start() {
     Path dir = TestDirs.fresh("multi-node");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(MultiNodeIT.class);
     kube = MockCluster.start(0);
     kube.namespace("default");
     kube.service("default", "web", 8080, 8080);
@@ -95,9 +94,6 @@ class MultiNodeIT {
     }
     if (kube != null) {
       kube.close();
-    }
-    if (cassandra != null) {
-      cassandra.close();
     }
   }
 

@@ -74,9 +74,9 @@ class RegionFailoverIT {
   void a_killed_region_is_served_by_the_other_which_takes_its_watches_over_and_gives_them_back()
       throws Exception {
     Path dir = TestDirs.fresh("region-failover");
-    LocalCassandra euDb = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-eu"))
+    LocalCassandra euDb = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-eu"))
         .withDatacenter("eu")));
-    LocalCassandra usDb = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-us"))
+    LocalCassandra usDb = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-us"))
         .withHost("127.0.0.2").withDatacenter("us").withSeeds(List.of(euDb.seed()))));
     MockCluster config = keep(MockCluster.start(0));
     config.namespace(NS);
@@ -93,8 +93,8 @@ class RegionFailoverIT {
     Region us = new Region("us", Ports.free(), Ports.free(), Ports.free(), usDb);
     String seed = "pekko://meshplane@127.0.0.1:" + eu.remoting();
     // One region after the other: the first creates the keyspaces, the second finds them.
-    ControlPlaneProcess euNode = keep(startNode(dir, eu, seed, kubeconfig, nodeConfig, 1));
-    ControlPlaneProcess usNode = keep(startNode(dir, us, seed, kubeconfig, nodeConfig, 1));
+    ControlPlaneProcess euNode = closer.keepKilled(startNode(dir, eu, seed, kubeconfig, nodeConfig, 1));
+    ControlPlaneProcess usNode = closer.keepKilled(startNode(dir, us, seed, kubeconfig, nodeConfig, 1));
 
     ActorSystem<Void> frontSystem = ActorSystem.create(Behaviors.empty(), "fronts");
     closer.keep(frontSystem::terminate);
@@ -145,9 +145,9 @@ class RegionFailoverIT {
 
     // ---- eu comes back: east's watch goes home ----
     // eu's Cassandra node first, on its old ports and data: hints from us bring it up to date.
-    LocalCassandra euDbAgain = keep(LocalCassandra.start(euDb.boundSettings()));
+    LocalCassandra euDbAgain = closer.keepKilled(LocalCassandra.start(euDb.boundSettings()));
     // It joins through us (its own address as the only seed would make it form a cluster of its own).
-    ControlPlaneProcess euAgain = keep(startNode(dir, new Region("eu", eu.xds(), eu.admin(), eu.remoting(), euDbAgain),
+    ControlPlaneProcess euAgain = closer.keepKilled(startNode(dir, new Region("eu", eu.xds(), eu.admin(), eu.remoting(), euDbAgain),
         "pekko://meshplane@127.0.0.1:" + us.remoting(), kubeconfig, nodeConfig, 2));
     long restartedAt = System.nanoTime();
     awaitWatcher(usNode, "east", "eu");

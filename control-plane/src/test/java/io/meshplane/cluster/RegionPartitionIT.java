@@ -129,9 +129,9 @@ class RegionPartitionIT {
         new InetSocketAddress("127.0.0.1", euStorage)));
     TcpLink usLink = keep(TcpLink.start(links, new InetSocketAddress(US_BROADCAST, usStorage),
         new InetSocketAddress("127.0.0.2", usStorage)));
-    LocalCassandra euDb = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-eu"))
+    LocalCassandra euDb = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-eu"))
         .withPorts(Ports.free(), euStorage).withDatacenter("eu").withBroadcastHost(EU_BROADCAST)));
-    LocalCassandra usDb = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-us"))
+    LocalCassandra usDb = closer.keepKilled(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra-us"))
         .withHost("127.0.0.2").withPorts(Ports.free(), usStorage).withDatacenter("us")
         .withBroadcastHost(US_BROADCAST).withSeeds(List.of(euDb.seed()))));
     assertThat(euLink.accepted()).as("storage connections to eu through its link").isPositive();

@@ -9,8 +9,8 @@ import io.meshplane.model.Endpoint;
 import io.meshplane.model.ServiceSpec;
 import io.meshplane.model.ServiceState;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
 import io.meshplane.service.ServiceEntity;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Blackhole;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.InProcessNode;
@@ -47,7 +47,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,22 +73,15 @@ class ShardFailoverIT {
   static final int SERVICES = 12;
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(1);
 
-  static final Closer shared = new Closer();
   static Path dir;
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
 
   private final Closer closer = new Closer();
 
   @BeforeAll
-  static void startCassandra() {
+  static void useSharedCassandra() {
     dir = TestDirs.fresh("shard-failover");
-    cassandra = shared.keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free())));
-  }
-
-  @AfterAll
-  static void stopCassandra() {
-    shared.close();
+    cassandra = CassandraSpace.of(ShardFailoverIT.class);
   }
 
   @AfterEach

@@ -1,12 +1,13 @@
 package io.meshplane.e2e;
 
+import static io.meshplane.testing.Closer.killing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.MockCluster;
@@ -40,7 +41,7 @@ class EndToEndIT {
   static final String TARGET = "greeter.default.svc.cluster.local:50051";
 
   static Path dir;
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster kube;
   static Greeters greeters;
   static ControlPlaneProcess controlPlane;
@@ -49,17 +50,18 @@ class EndToEndIT {
   @BeforeAll
   static void start() {
     dir = TestDirs.fresh("e2e");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(EndToEndIT.class);
     kube = MockCluster.start(0);
     greeters = Greeters.start(Ports.free(), List.of(B1, B2));
     kube.namespace("default");
     kube.service("default", "greeter", 50051, greeters.port());
     kube.endpoints("default", "greeter", greeters.port(), List.of(B1));
     int xdsPort = Ports.free();
-    controlPlane = ControlPlaneProcess.start(dir.resolve("control-plane.log"), xdsPort, Ports.free(), List.of(
-        "--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter(),
-        "--kubeconfig", kube.writeKubeconfig(dir.resolve("kubeconfig")).toString(), "--cluster-id", "cluster-1"));
+    List<String> flags = new ArrayList<>(cassandra.runFlags());
+    flags.addAll(List.of("--kubeconfig", kube.writeKubeconfig(dir.resolve("kubeconfig")).toString(),
+        "--cluster-id", "cluster-1"));
+    controlPlane = ControlPlaneProcess.start(dir.resolve("control-plane.log"), xdsPort, Ports.free(),
+        cassandra.jvmOptions(), flags);
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), xdsPort, "proxyless~10.0.0.1~client.default~default.svc", "default");
     channel = XdsClients.channel(TARGET);
   }
@@ -69,7 +71,7 @@ class EndToEndIT {
     if (channel != null) {
       XdsClients.shutdown(channel);
     }
-    for (AutoCloseable c : new AutoCloseable[] {controlPlane, greeters, kube, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {killing(controlPlane), greeters, kube}) {
       try {
         if (c != null) {
           c.close();

@@ -3,7 +3,7 @@ package io.meshplane.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Closer;
 import io.meshplane.testing.ControlPlaneProcess;
 import io.meshplane.testing.Greeters;
@@ -47,8 +47,7 @@ class WarmStartIT {
   @Test
   void serves_persisted_endpoints_after_kill_9_while_the_api_server_is_down_then_catches_up() {
     Path dir = TestDirs.fresh("warm-start");
-    LocalCassandra cassandra = keep(LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free())));
+    CassandraSpace cassandra = CassandraSpace.of(WarmStartIT.class);
     int apiPort = Ports.free();
     MockCluster kube = MockCluster.start(apiPort);
     Greeters greeters = keep(Greeters.start(Ports.free(), List.of(B1, B2, B3)));
@@ -57,12 +56,13 @@ class WarmStartIT {
     kube.endpoints("default", "legacy", 8080, List.of(B3));
     Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
     int xdsPort = Ports.free();
-    List<String> flags = List.of("--cassandra", cassandra.contactPoint(), "--cassandra-dc", cassandra.datacenter(),
-        "--kubeconfig", kubeconfig.toString());
+    List<String> flags = new ArrayList<>(cassandra.runFlags());
+    flags.addAll(List.of("--kubeconfig", kubeconfig.toString()));
     XdsClients.bootstrap(dir.resolve("bootstrap.json"), xdsPort, "proxyless~10.0.0.2~warm.default~default.svc",
         "default");
 
-    ControlPlaneProcess first = keep(ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort, Ports.free(), flags));
+    ControlPlaneProcess first = closer.keepKilled(ControlPlaneProcess.start(dir.resolve("cp-1.log"), xdsPort,
+        Ports.free(), cassandra.jvmOptions(), flags));
     ManagedChannel channel = XdsClients.channel(TARGET);
     awaitAnswersFrom(channel, Set.of(B1, B2));
     Awaitility.await("legacy persisted").atMost(Duration.ofSeconds(20))
@@ -72,8 +72,8 @@ class WarmStartIT {
     first.kill9();
     kube.close();
 
-    ControlPlaneProcess second = keep(ControlPlaneProcess.start(dir.resolve("cp-2.log"), xdsPort, Ports.free(),
-        flags));
+    ControlPlaneProcess second = closer.keepKilled(ControlPlaneProcess.start(dir.resolve("cp-2.log"), xdsPort,
+        Ports.free(), cassandra.jvmOptions(), flags));
     ManagedChannel fresh = XdsClients.channel(TARGET);
     try {
       awaitAnswersFrom(fresh, Set.of(B1, B2));

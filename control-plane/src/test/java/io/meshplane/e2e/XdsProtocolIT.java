@@ -15,11 +15,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.AdsClient;
 import io.meshplane.testing.InProcessNode;
 import io.meshplane.testing.MockCluster;
-import io.meshplane.testing.Ports;
 import io.meshplane.testing.TestDirs;
 import io.meshplane.xds.generator.TypeUrls;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ class XdsProtocolIT {
   static final String CDS = TypeUrls.CLUSTER;
   static final String LDS = TypeUrls.LISTENER;
 
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster kube;
   static ControlPlaneNode node;
   static ManagedChannel channel;
@@ -50,8 +49,7 @@ class XdsProtocolIT {
   @BeforeAll
   static void start() {
     Path dir = TestDirs.fresh("xds-protocol");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(XdsProtocolIT.class);
     kube = MockCluster.start(0);
     kube.namespace("default");
     for (String s : List.of("alpha", "beta")) {
@@ -73,9 +71,6 @@ class XdsProtocolIT {
     }
     if (kube != null) {
       kube.close();
-    }
-    if (cassandra != null) {
-      cassandra.close();
     }
   }
 

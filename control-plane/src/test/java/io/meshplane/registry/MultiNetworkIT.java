@@ -15,8 +15,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
 import io.meshplane.registry.kube.RemoteSecrets;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.AdsClient;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.InProcessNode;
@@ -87,7 +87,7 @@ class MultiNetworkIT {
   static final int GW_PORT = 15443;
 
   static Path dir;
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster config;
   static MockCluster a;
   static MockCluster b;
@@ -107,8 +107,7 @@ class MultiNetworkIT {
   @BeforeAll
   static void start() throws Exception {
     dir = TestDirs.fresh("multi-network");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(MultiNetworkIT.class);
     config = MockCluster.start(0);
     config.namespace(NS);
     greeters = Greeters.start(Ports.free(), List.of(A1, A2, B1, C1, C2, C3));
@@ -164,7 +163,7 @@ class MultiNetworkIT {
         }
       }
     }
-    for (AutoCloseable closeable : new AutoCloseable[] {node2, node, greeters, a, b, c, cRotated, config, cassandra}) {
+    for (AutoCloseable closeable : new AutoCloseable[] {node2, node, greeters, a, b, c, cRotated, config}) {
       try {
         if (closeable != null) {
           closeable.close();

@@ -6,8 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.grpc.ManagedChannel;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
 import io.meshplane.registry.kube.RemoteSecrets;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.Greeters;
 import io.meshplane.testing.InProcessNode;
 import io.meshplane.testing.MockCluster;
@@ -45,7 +45,7 @@ class RemoteSecretsIT {
   static final String GREETER = "greeter.default.svc.cluster.local";
 
   static Path dir;
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster config;
   static MockCluster east;
   static Greeters greeters;
@@ -56,8 +56,7 @@ class RemoteSecretsIT {
   @BeforeAll
   static void start() {
     dir = TestDirs.fresh("remote-secrets");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(RemoteSecretsIT.class);
     config = MockCluster.start(0);
     config.namespace(NS);
     east = MockCluster.start(0);
@@ -77,7 +76,7 @@ class RemoteSecretsIT {
     if (channel != null) {
       XdsClients.shutdown(channel);
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, greeters, east, config, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {node, greeters, east, config}) {
       try {
         if (c != null) {
           c.close();

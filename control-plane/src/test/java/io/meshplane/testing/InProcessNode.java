@@ -33,13 +33,36 @@ public final class InProcessNode {
    */
   public static ControlPlaneNode start(LocalCassandra cassandra, Path kubeconfig, int remotingPort,
       List<String> seedNodes, Config overrides) {
+    return start(cassandra.contactPoint(), cassandra.datacenter(), kubeconfig, remotingPort, seedNodes, overrides);
+  }
+
+  /** A node of its own cluster on a class's {@link CassandraSpace} of the shared Cassandra. */
+  public static ControlPlaneNode start(CassandraSpace cassandra, Path kubeconfig) {
+    return start(cassandra, kubeconfig, 0, List.of(), ConfigFactory.empty());
+  }
+
+  /** As {@link #start(LocalCassandra, Path, int, List)}, on a class's {@link CassandraSpace}. */
+  public static ControlPlaneNode start(CassandraSpace cassandra, Path kubeconfig, int remotingPort,
+      List<String> seedNodes) {
+    return start(cassandra, kubeconfig, remotingPort, seedNodes, ConfigFactory.empty());
+  }
+
+  /** As {@link #start(LocalCassandra, Path, int, List, Config)}, on a class's {@link CassandraSpace}. */
+  public static ControlPlaneNode start(CassandraSpace cassandra, Path kubeconfig, int remotingPort,
+      List<String> seedNodes, Config overrides) {
+    return start(cassandra.contactPoint(), cassandra.datacenter(), kubeconfig, remotingPort, seedNodes,
+        overrides.withFallback(cassandra.keyspaceConfig()));
+  }
+
+  private static ControlPlaneNode start(String contactPoint, String datacenter, Path kubeconfig, int remotingPort,
+      List<String> seedNodes, Config overrides) {
     Config config = overrides.withFallback(ConfigFactory.parseMap(Map.of(
             "meshplane.xds.port", Ports.free(),
             "meshplane.admin.port", Ports.free(),
             "meshplane.bind-host", "127.0.0.1",
             "meshplane.kubeconfig", kubeconfig.toString(),
-            "meshplane.cassandra.contact-points", List.of(cassandra.contactPoint()),
-            "meshplane.cassandra.local-datacenter", cassandra.datacenter(),
+            "meshplane.cassandra.contact-points", List.of(contactPoint),
+            "meshplane.cassandra.local-datacenter", datacenter,
             "meshplane.remoting.port", remotingPort,
             "meshplane.seed-nodes", seedNodes,
             "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on")))

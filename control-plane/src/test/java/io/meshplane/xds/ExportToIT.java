@@ -17,12 +17,11 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.meshplane.node.ControlPlaneNode;
-import io.meshplane.persistence.LocalCassandra;
 import io.meshplane.registry.kube.KubeTranslator;
+import io.meshplane.testing.CassandraSpace;
 import io.meshplane.testing.AdsClient;
 import io.meshplane.testing.InProcessNode;
 import io.meshplane.testing.MockCluster;
-import io.meshplane.testing.Ports;
 import io.meshplane.testing.TestDirs;
 import io.meshplane.xds.generator.ResourceNames;
 import io.meshplane.xds.generator.TypeUrls;
@@ -57,7 +56,7 @@ class ExportToIT {
   static final String VAULT_IP_2 = "10.20.0.2";
   static final String VAULT_IP_3 = "10.20.0.3";
 
-  static LocalCassandra cassandra;
+  static CassandraSpace cassandra;
   static MockCluster kube;
   static ControlPlaneNode node;
   static ManagedChannel channel;
@@ -65,8 +64,7 @@ class ExportToIT {
   @BeforeAll
   static void start() {
     Path dir = TestDirs.fresh("export-to");
-    cassandra = LocalCassandra.start(LocalCassandra.Settings.defaults(dir.resolve("cassandra"))
-        .withPorts(Ports.free(), Ports.free()));
+    cassandra = CassandraSpace.of(ExportToIT.class);
     kube = MockCluster.start(0);
     kube.namespace("team-a");
     kube.namespace("team-b");
@@ -85,7 +83,7 @@ class ExportToIT {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, kube, cassandra}) {
+    for (AutoCloseable c : new AutoCloseable[] {node, kube}) {
       try {
         if (c != null) {
           c.close();
