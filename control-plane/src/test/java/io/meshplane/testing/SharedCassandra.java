@@ -82,12 +82,19 @@ public final class SharedCassandra {
   }
 
   /**
-   * Runs the build's shared server in {@code args[0]} until this process's parent (Maven) exits or
-   * this process is terminated; writes {@value #READY_FILE} there once Cassandra accepts CQL.
+   * Runs the build's shared server in {@code args[0]} until this process's parent (Maven) exits,
+   * this process is terminated or the server is stopped ({@code stop <dir>}, which the build runs
+   * once the control-plane ITs are done, so that the server does not idle through the next
+   * modules' tests); writes {@value #READY_FILE} there once Cassandra accepts CQL.
    */
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("stop")) {
+      stop(Path.of(args[1]).toAbsolutePath());
+      return;
+    }
     if (args.length != 1) {
-      throw new IllegalArgumentException("expected one argument, the directory to run the shared Cassandra in");
+      throw new IllegalArgumentException("expected one argument, the directory to run the shared Cassandra in,"
+          + " or 'stop' and that directory; got " + java.util.Arrays.toString(args));
     }
     Path dir = Path.of(args[0]).toAbsolutePath();
     if (Files.exists(dir)) {
@@ -115,8 +122,29 @@ public final class SharedCassandra {
     Runtime.getRuntime().addShutdownHook(new Thread(() ->
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly), "shared-cassandra-kill"));
     System.out.println("[shared-cassandra] ready on " + cassandra.contactPoint() + " (pid " + pid + ")");
+    ProcessHandle.of(pid).ifPresentOrElse(h -> h.onExit().thenRun(parentGone::countDown), parentGone::countDown);
     parentGone.await();
     watchdog.close();
     System.exit(0);
+  }
+
+  /** Kills the server running in {@code dir} (its {@link #main} then exits); nothing if none ran there. */
+  private static void stop(Path dir) throws Exception {
+    Path ready = dir.resolve(READY_FILE);
+    if (!Files.exists(ready)) {
+      System.out.println("[shared-cassandra] no server in " + dir + " to stop");
+      return;
+    }
+    Properties p = new Properties();
+    try (Reader in = Files.newBufferedReader(ready)) {
+      p.load(in);
+    }
+    long pid = Long.parseLong(p.getProperty("pid"));
+    var handle = ProcessHandle.of(pid);
+    if (handle.isPresent()) {
+      handle.get().destroyForcibly();
+      handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    System.out.println("[shared-cassandra] stopped (pid " + pid + ")");
   }
 }
