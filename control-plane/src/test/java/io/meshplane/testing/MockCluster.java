@@ -176,6 +176,25 @@ public final class MockCluster implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    destroy(server);
+  }
+
+  /**
+   * Shuts a fabric8 mock API server down. The mock waits at most 10 s for its Vert.x server to close
+   * and throws "Unable to close MockWebServer" past that; it does so when a watch closes while an
+   * event is on its way, which freezes its event loop for 30 s (WatchEventsListener.onClosed, see
+   * docs/benchmarks.md). That is the mock's bug, and nothing a test asserts: it is logged, and the
+   * server is left to finish closing on its own.
+   */
+  public static void destroy(KubernetesMockServer server) {
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      if (!String.valueOf(e.getMessage()).contains("Unable to close MockWebServer")) {
+        throw e;
+      }
+      System.err.println("MockCluster: the fabric8 mock API server on port " + server.getPort()
+          + " did not close within its 10 s (its Vert.x event loop stalls on a closing watch); left to close on its own");
+    }
   }
 }

@@ -37,6 +37,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import io.meshplane.testing.MockCluster;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -299,7 +300,7 @@ class KubeRegistryTest {
     } else {
       server.init(InetAddress.getLoopbackAddress(), port);
     }
-    servers.add(server::destroy);
+    servers.add(() -> MockCluster.destroy(server));
     return server;
   }
 
