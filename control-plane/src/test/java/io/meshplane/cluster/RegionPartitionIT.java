@@ -375,8 +375,7 @@ class RegionPartitionIT {
   }
 
   private static CqlSession session(LocalCassandra db) {
-    return CqlSession.builder().addContactPoint(new InetSocketAddress(db.host(), db.nativePort()))
-        .withLocalDatacenter(db.datacenter()).build();
+    return db.session();
   }
 
   private static void write(CqlSession cql, String id) {

@@ -2,9 +2,13 @@ package io.meshplane.persistence;
 
 import static java.util.Objects.requireNonNull;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +38,11 @@ public final class LocalCassandra implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCassandra.class);
   private static final int TAIL_LINES = 40;
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+  /**
+   * Request timeout of {@link #session()}: a schema change that two data centers must agree on
+   * took more than the driver's default 2 s on a loaded 2-core machine.
+   */
+  private static final Duration SESSION_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * How to run the server. Port 0 picks a free port; a data center other than
@@ -217,6 +226,21 @@ public final class LocalCassandra implements AutoCloseable {
    */
   public String seed() {
     return settings.advertisedHost() + ":" + storagePort;
+  }
+
+  /**
+   * A new driver session to this node, in its data center, for tests and tools to inspect it
+   * directly; the caller closes it. Requests time out after 30 s, not the driver's 2 s: this is a
+   * check of what the server holds, not of how fast a loaded machine answers.
+   */
+  public CqlSession session() {
+    return CqlSession.builder()
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, SESSION_REQUEST_TIMEOUT)
+            .build())
+        .addContactPoint(new InetSocketAddress(settings.host(), nativePort))
+        .withLocalDatacenter(settings.datacenter())
+        .build();
   }
 
   /** The settings with the ports actually bound: start again from these to restart on the same data. */

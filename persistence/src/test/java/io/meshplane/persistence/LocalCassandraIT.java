@@ -46,10 +46,7 @@ class LocalCassandraIT {
   }
 
   private static CqlSession session(LocalCassandra c) {
-    return CqlSession.builder()
-        .addContactPoint(new InetSocketAddress(c.host(), c.nativePort()))
-        .withLocalDatacenter(c.datacenter())
-        .build();
+    return c.session();
   }
 
   private static boolean portOpen(String host, int port) {

@@ -13,7 +13,6 @@ import io.meshplane.model.EndpointPort;
 import io.meshplane.model.Locality;
 import io.meshplane.model.ServiceState;
 import io.meshplane.service.ServiceEntity;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -107,10 +106,7 @@ class ServicePersistenceIT {
   }
 
   private static CqlSession cql() {
-    return CqlSession.builder()
-        .addContactPoint(new InetSocketAddress(cassandra.host(), cassandra.nativePort()))
-        .withLocalDatacenter(cassandra.datacenter())
-        .build();
+    return cassandra.session();
   }
 
   @Test

@@ -11,7 +11,6 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +66,7 @@ class TwoRegionCassandraIT {
   }
 
   private static CqlSession session(LocalCassandra node) {
-    return CqlSession.builder()
-        .addContactPoint(new InetSocketAddress(node.host(), node.nativePort()))
-        .withLocalDatacenter(node.datacenter())
-        .build();
+    return node.session();
   }
 
   private static void write(CqlSession session, String id, String value) {
