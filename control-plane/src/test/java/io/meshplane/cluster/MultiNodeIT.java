@@ -143,7 +143,7 @@ class MultiNodeIT {
       }
       // Node 0 answers for the proxy served by node 2.
       String servedBy2 = nodes.get(2).settings().nodeName();
-      Awaitility.await("node 0 reports proxy-on-node-2").atMost(Duration.ofSeconds(10)).until(() ->
+      Awaitility.await("node 0 reports proxy-on-node-2").atMost(Duration.ofSeconds(30)).until(() ->
           http(nodes.get(0), "/debug/proxies/proxy-on-node-2").contains("\"servingNode\" : \"" + servedBy2 + "\""));
       assertThat(http(nodes.get(0), "/debug/proxies/proxy-on-node-2")).contains("\"connected\" : true");
     } finally {

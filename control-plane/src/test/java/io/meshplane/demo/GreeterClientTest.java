@@ -35,7 +35,7 @@ class GreeterClientTest {
     try (GreeterBackends backends = GreeterBackends.start(2);
         GreeterClient client = GreeterClient.start("dns:///127.0.0.12:" + backends.port(),
             tmp.resolve("unused-bootstrap.json"), "test", lines::add, NOON)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> !lines.isEmpty());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !lines.isEmpty());
     }
     assertThat(lines.get(0)).isEqualTo("[client 12:00:01] greeter-2 answered: Hello test from greeter-2");
   }
@@ -46,7 +46,7 @@ class GreeterClientTest {
     int closedPort = LocalPorts.free();
     try (GreeterClient client = GreeterClient.start("dns:///127.0.0.1:" + closedPort,
         Path.of("unused-bootstrap.json"), "test", lines::add, NOON)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> !lines.isEmpty());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !lines.isEmpty());
     }
     assertThat(lines.get(0)).startsWith("[client 12:00:01] RPC failed: UNAVAILABLE");
   }

@@ -311,7 +311,7 @@ class XdsProtocolIT {
       c.send(DiscoveryRequest.newBuilder().setTypeUrl(CDS).setVersionInfo(good.getVersionInfo())
           .setResponseNonce(rejected.getNonce())
           .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("cluster rejected: test")).build());
-      org.awaitility.Awaitility.await("NACK in proxy status").atMost(java.time.Duration.ofSeconds(10)).until(() ->
+      org.awaitility.Awaitility.await("NACK in proxy status").atMost(java.time.Duration.ofSeconds(30)).until(() ->
           http("/debug/proxies/nacker").contains("cluster rejected: test"));
       assertThat(http("/debug/proxies/nacker")).contains("\"ackedVersion\" : \"" + good.getVersionInfo() + "\"")
           .contains("\"nackedVersion\" : \"" + rejected.getVersionInfo() + "\"");

@@ -120,7 +120,7 @@ class TcpFrontTest {
           }
         }
       });
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
           .until(() -> callThrough(front).equals("local"));
       for (int i = 0; i < 4; i++) {
         assertThat(callThrough(front)).isEqualTo("local");

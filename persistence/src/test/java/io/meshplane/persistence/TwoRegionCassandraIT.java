@@ -106,7 +106,7 @@ class TwoRegionCassandraIT {
     euSession.execute("CREATE TABLE IF NOT EXISTS " + PROBE + " (id text PRIMARY KEY, value text)");
     // The driver waited for schema agreement as eu's gossip saw it (and gives up silently after
     // its timeout); us may apply the last change later, so the probe table is awaited there too.
-    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
       for (String keyspace : List.of("meshplane_journal", "meshplane_snapshot")) {
         Row row = usSession.execute(
             "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?", keyspace).one();
