@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.meshplane.model.ClusterShare;
 import io.meshplane.model.WriteFence;
 import io.meshplane.registry.MemberRegistry;
+import io.meshplane.service.LateWrites;
 import io.meshplane.service.ServiceEntity;
 import java.time.Clock;
 import java.time.Duration;
@@ -719,7 +720,8 @@ public final class ClusterWatch {
       Map<String, WriteFence> fences = replicaFences.computeIfAbsent(cmd.fromRegion(), r -> new HashMap<>());
       WriteFence held = fences.getOrDefault(cmd.hostname(), WriteFence.NONE);
       if (!cmd.fence().supersedes(held)) {
-        ctx.getLog().info("cluster {}: ignored a late replica of {} from region {} ({}); accepted {} already",
+        LateWrites.get(ctx.getSystem()).replicaIgnored();
+        ctx.getLog().debug("cluster {}: ignored a late replica of {} from region {} ({}); accepted {} already",
             clusterId, cmd.hostname(), cmd.fromRegion(), cmd.fence(), held);
         return Effect().reply(cmd.replyTo(), StatusReply.ack());
       }

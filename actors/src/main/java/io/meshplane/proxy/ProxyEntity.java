@@ -112,9 +112,16 @@ public final class ProxyEntity {
     init(system, java.util.List.of());
   }
 
+  /**
+   * An entity no stream reports to stops after {@link #STREAM_TTL}: one started by a status query
+   * for an id no proxy has (a typo in {@code /debug/proxies/<id>} must not leave an entity behind
+   * for good), or one restarted on another node, which its streams' next heartbeat keeps.
+   */
   public static Behavior<Command> create(String proxyId) {
-    return Behaviors.withTimers(timers -> tracking(new Status(proxyId, Optional.empty(), "", false, 0,
-        Map.of(), Set.of()), timers));
+    return Behaviors.withTimers(timers -> {
+      timers.startSingleTimer(Forget.INSTANCE, STREAM_TTL);
+      return tracking(new Status(proxyId, Optional.empty(), "", false, 0, Map.of(), Set.of()), timers);
+    });
   }
 
   private static Behavior<Command> tracking(Status s,

@@ -219,7 +219,8 @@ public final class ServiceEntity {
       if (!cmd.fence().supersedes(held)) {
         // Acknowledged: the writer is either gone (an earlier incarnation of the watch) or no
         // longer waiting for this answer (it sent a later write, whose answer decides).
-        ctx.getLog().info("service {}: ignored a late share of cluster {} ({}); the entity holds {}", hostname,
+        LateWrites.get(ctx.getSystem()).shareIgnored();
+        ctx.getLog().debug("service {}: ignored a late share of cluster {} ({}); the entity holds {}", hostname,
             clusterId, cmd.fence(), held);
         return Effect().reply(cmd.replyTo(), StatusReply.ack());
       }

@@ -53,6 +53,22 @@ class ProxyEntityTest {
   }
 
   @Test
+  void an_entity_only_asked_about_stops_itself_and_one_a_stream_reports_to_stays() {
+    ActorRef<ProxyEntity.Command> reported = testKit.spawn(ProxyEntity.create("client-2"));
+    reported.tell(new ProxyEntity.Connected(NODE, "node-1", "s1", 100));
+    status();
+
+    time.timePasses(ProxyEntity.STREAM_TTL.minusSeconds(1));
+    assertThat(status().proxyId()).as("still there just before the deadline").isEqualTo("client-1");
+    time.timePasses(Duration.ofSeconds(2));
+    replies.expectTerminated(proxy);
+
+    reported.tell(new ProxyEntity.GetStatus(replies.ref()));
+    assertThat(replies.receiveMessage().node()).as("the entity a stream reported to still answers").contains(NODE);
+    testKit.stop(reported);
+  }
+
+  @Test
   void a_connected_stream_records_node_serving_node_and_stream() {
     proxy.tell(new ProxyEntity.Connected(NODE, "node-1", "stream-7", 100));
 

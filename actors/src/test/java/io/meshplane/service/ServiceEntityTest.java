@@ -267,12 +267,15 @@ class ServiceEntityTest {
     replace(newer, 7, 1);
     subscriber.receiveMessage();
 
+    long ignoredBefore = LateWrites.get(testKit.system()).shares();
+
     // The watch moved from epoch 3 to 7; epoch 3's write of an older share arrives last.
     var late = replace(share("east", GREETER_SPEC, endpoint("east", "10.0.0.1", 9000)), 3, 40);
 
     assertThat(late.reply().isSuccess()).isTrue();
     assertThat(late.hasNoEvents()).isTrue();
     assertThat(late.state().share("east")).isEqualTo(newer);
+    assertThat(LateWrites.get(testKit.system()).shares()).as("counted for /metrics").isEqualTo(ignoredBefore + 1);
     subscriber.expectNoMessage(Duration.ofMillis(200));
   }
 

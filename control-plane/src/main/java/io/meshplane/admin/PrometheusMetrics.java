@@ -1,8 +1,10 @@
 package io.meshplane.admin;
 
 import io.meshplane.registry.kube.ResyncMetrics;
+import io.meshplane.service.LateWrites;
 import io.meshplane.xds.XdsMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -122,6 +124,21 @@ public final class PrometheusMetrics implements XdsMetrics, ResyncMetrics {
     firstAnswer.labelValues(type, unchanged ? "unchanged" : "sent").observe(millisSinceStreamStart / 1000.0);
     long now = lastFirstAnswerMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
     lastFirstAnswer.set(now / 1000.0);
+  }
+
+  /**
+   * Exposes the writes this node ignored as late (older than the write fence held), as
+   * {@code meshplane_late_writes_ignored_total} by kind: {@code share} (a Service entity's) or
+   * {@code replica} (a replica watch's). Call once, when the actor system exists.
+   */
+  public void countLateWrites(LateWrites late) {
+    CounterWithCallback.builder().name("meshplane_late_writes_ignored")
+        .help("writes ignored because an entity held a newer write fence of the same member cluster (late writes of"
+            + " a moved watch, or repeats), by kind: share or replica").labelNames("kind")
+        .callback(c -> {
+          c.call(late.shares(), "share");
+          c.call(late.replicas(), "replica");
+        }).register(registry);
   }
 
   public PrometheusRegistry registry() {

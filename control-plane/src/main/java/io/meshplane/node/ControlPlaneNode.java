@@ -21,6 +21,7 @@ import io.meshplane.registry.MemberRegistry;
 import io.meshplane.registry.kube.KubeClients;
 import io.meshplane.registry.kube.ResyncSettings;
 import io.meshplane.registry.kube.MemberClusters;
+import io.meshplane.service.LateWrites;
 import io.meshplane.service.ServiceEntity;
 import io.meshplane.xds.AdmissionGate;
 import io.meshplane.xds.AdsServer;
@@ -162,6 +163,7 @@ public final class ControlPlaneNode implements AutoCloseable {
       CassandraSchema.ensure(system, Duration.ofSeconds(60));
 
       Clock clock = Clock.systemUTC();
+      metrics.countLateWrites(LateWrites.get(system));
       ActorRef<Topic.Command<ServiceEntity.ServiceChanged>> changes = system.systemActorOf(
           Topic.create(ServiceEntity.ServiceChanged.class, ServiceEntity.changesTopic(settings.dataCenter())), "service-changes",
           Props.empty());

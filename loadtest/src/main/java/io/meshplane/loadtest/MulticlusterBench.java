@@ -33,6 +33,7 @@ final class MulticlusterBench {
 
   private static final Duration SETTLE = Duration.ofSeconds(5);
   static final String RESYNCS = "meshplane_kube_resyncs_total";
+  static final String LATE_WRITES = "meshplane_late_writes_ignored_total";
   static final String REPAIRS = "meshplane_kube_resync_repairs_total";
   static final String REPAIRED_OBJECTS = "meshplane_kube_resync_repaired_objects_total";
   /** Services off the truth at the end whose API-server and control-plane state the report shows. */
@@ -81,6 +82,8 @@ final class MulticlusterBench {
     long incompleteChanges;
     /** Member watches whose start or connectivity time changed while the services were created; -1: unknown. */
     int watchesRestartedDuringTakeIn = -1;
+    /** Writes the nodes ignored as late (write fences), over the whole run; -1: unknown. */
+    long lateWrites = -1;
     long resyncs = -1;
     long repairs = -1;
     long repairedObjects = -1;
@@ -212,6 +215,7 @@ final class MulticlusterBench {
       r.convergedProxies = all.stream().filter(truth::converged).count();
       r.incompleteChanges = truth.log().stream().filter(c -> c.subscribers > 0 && c.completedAt == 0).count();
       r.resyncs = metric(mesh, RESYNCS);
+      r.lateWrites = metric(mesh, LATE_WRITES);
       // A counter with labels has no sample before its first repair.
       r.repairs = r.resyncs < 0 ? -1 : Math.max(0, metric(mesh, REPAIRS));
       r.repairedObjects = r.resyncs < 0 ? -1 : Math.max(0, metric(mesh, REPAIRED_OBJECTS));
@@ -353,6 +357,8 @@ final class MulticlusterBench {
     report.line("| services taken in (created to synced on node 0) | %.1f s |", r.takeInSeconds);
     report.line("| member watches that restarted (moved) or reconnected meanwhile | %s |",
         r.watchesRestartedDuringTakeIn < 0 ? "unknown" : String.valueOf(r.watchesRestartedDuringTakeIn));
+    report.line("| late writes ignored by the write fences (whole run, all nodes) | %s |", r.lateWrites < 0 ? "n/a"
+        : String.format(java.util.Locale.ROOT, "%,d", r.lateWrites));
     report.line("| initial sync of every proxy | %.1f s, %,d pushes, %s pushed |", r.syncSeconds, r.syncPushes,
         mb(r.syncPushBytes));
     report.line("| churn writes | %,d |", r.churnWrites);

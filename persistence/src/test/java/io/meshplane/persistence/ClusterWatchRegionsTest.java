@@ -13,7 +13,9 @@ import io.meshplane.model.EndpointPort;
 import io.meshplane.model.Locality;
 import io.meshplane.model.ServicePort;
 import io.meshplane.model.ServiceSpec;
+import io.meshplane.model.WriteFence;
 import io.meshplane.registry.MemberRegistry;
+import io.meshplane.service.LateWrites;
 import io.meshplane.service.ServiceEntity;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.Behavior;
@@ -216,6 +219,39 @@ class ClusterWatchRegionsTest {
     again.listener.shareChanged(host("greeter"), share("greeter", "10.0.0.3"));
     await().atMost(WAIT).untilAsserted(() ->
         assertThat(held.get("us")).containsEntry(host("greeter"), share("greeter", "10.0.0.3")));
+  }
+
+  @Test
+  void a_replica_watch_ignores_a_replica_older_than_the_last_it_accepted_from_that_region() {
+    eu = region("eu");
+    join(eu, eu);
+    ensure(eu);
+    startedRegistry("eu").listener.synced();
+    us = region("us");
+    join(us, eu);
+    ensure(us);
+    await().atMost(WAIT).until(() -> status(us).watcher().equals("eu"));
+    long ignoredBefore = LateWrites.get(us.system()).replicas();
+
+    // eu's watch moved (epoch 1000); its write 2 arrives first, then its earlier write 1.
+    assertThat(replicate(us, share("fenced", "10.0.5.2"), new WriteFence(1000, 2)).isSuccess()).isTrue();
+    assertThat(held.get("us")).containsEntry(host("fenced"), share("fenced", "10.0.5.2"));
+    assertThat(replicate(us, share("fenced", "10.0.5.1"), new WriteFence(1000, 1)).isSuccess())
+        .as("a late replica is acknowledged").isTrue();
+
+    // A replica is answered once us's Service entity has it; the late one was answered without it.
+    assertThat(held.get("us")).containsEntry(host("fenced"), share("fenced", "10.0.5.2"));
+    assertThat(LateWrites.get(us.system()).replicas()).as("counted for /metrics").isEqualTo(ignoredBefore + 1);
+    assertThat(replicate(us, share("fenced", "10.0.5.3"), new WriteFence(1000, 3)).isSuccess()).isTrue();
+    assertThat(held.get("us")).as("a newer replica is still applied")
+        .containsEntry(host("fenced"), share("fenced", "10.0.5.3"));
+  }
+
+  private static StatusReply<Done> replicate(ActorTestKit kit, ClusterShare share, WriteFence fence) {
+    TestProbe<StatusReply<Done>> reply = kit.createTestProbe();
+    ClusterSharding.get(kit.system()).entityRefFor(ClusterWatch.ENTITY_KEY, CLUSTER)
+        .tell(new ClusterWatch.Replicate(host("fenced"), share, "eu", fence, reply.ref()));
+    return reply.receiveMessage(Duration.ofSeconds(10));
   }
 
   /** Leaves the cluster and stops the system, waiting for both. */
