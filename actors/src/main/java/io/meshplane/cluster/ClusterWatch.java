@@ -379,6 +379,9 @@ public final class ClusterWatch {
     private String watcher;
     /** When this region first found it should take the watch over (0: it should not). */
     private long takeoverDueSince;
+    /** Whether this node has seen a member of the cluster's home region (see {@link Regions}). */
+    private boolean homeSeen;
+    private boolean graceLogged;
     private boolean connected;
     private String detail = "not started";
     private boolean synced;
@@ -482,16 +485,41 @@ public final class ClusterWatch {
       return next.equals(regions.self()) && !regions.home(clusterId).equals(regions.self());
     }
 
+    /**
+     * How much longer this node holds a take-over back because the cluster's home region has not
+     * been seen since the node started (0: not held).
+     */
+    private long startupGraceLeftMillis() {
+      if (homeSeen || regions.startupGrace().isZero()) {
+        return 0;
+      }
+      String home = regions.home(clusterId);
+      if (Regions.hasMember(cluster.state(), home)) {
+        homeSeen = true;
+        return 0;
+      }
+      long left = ctx.getSystem().startTime() + regions.startupGrace().toMillis() - System.currentTimeMillis();
+      if (left > 0 && !graceLogged) {
+        graceLogged = true;
+        ctx.getLog().info("cluster {}: its home region {} has not been seen since this node started; region {}"
+            + " takes the watch over in {} ms unless {} comes first", clusterId, home, regions.self(), left, home);
+      }
+      return Math.max(0, left);
+    }
+
     private Effect<Event, State> onRegionsChanged(State state) {
       String next = currentWatcher();
       if (!isTakeover(next)) {
         takeoverDueSince = 0;
+        if (!homeSeen && regions.multi()) {
+          homeSeen = Regions.hasMember(cluster.state(), regions.home(clusterId));
+        }
       } else if (!watchingHere()) {
         long now = clock.millis();
         if (takeoverDueSince == 0) {
           takeoverDueSince = now;
         }
-        long left = takeoverDueSince + TAKEOVER_DELAY.toMillis() - now;
+        long left = Math.max(takeoverDueSince + TAKEOVER_DELAY.toMillis() - now, startupGraceLeftMillis());
         if (left > 0) {
           timers.startSingleTimer("takeover", RegionsChanged.INSTANCE, Duration.ofMillis(left));
           return Effect().none();

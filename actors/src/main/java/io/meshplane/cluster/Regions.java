@@ -3,6 +3,7 @@ package io.meshplane.cluster;
 import static java.util.Objects.requireNonNull;
 
 import io.meshplane.model.InvalidInputException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,14 +29,23 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  * partition both sides may watch the same cluster, each writing only its own region's state (see
  * {@link ClusterWatch} for how the two converge after healing).
  *
+ * <p>A region whose node has just started and has not yet seen any member of a cluster's home
+ * region holds the take-over back until {@code startupGrace} after the node's start: regions are
+ * started one after the other, and taking every foreign cluster over (relisting its API server)
+ * only to hand it back when its home comes up seconds later is churn. A home region that was seen
+ * and became unavailable is taken over after the usual delay.
+ *
  * <p>A single-region control plane ({@link #single}) watches every cluster and replicates
  * nothing. Immutable.
  *
  * @param self this node's region
  * @param all every region of the control plane, sorted, {@code self} included
  * @param homes a member cluster's home region, if it names one
+ * @param startupGrace how long after this node's start a home region never seen is waited for
+ *     before its clusters are taken over; zero: not at all
  */
-public record Regions(String self, List<String> all, Function<String, Optional<String>> homes) {
+public record Regions(String self, List<String> all, Function<String, Optional<String>> homes,
+    Duration startupGrace) {
 
   /** Pekko's data center when none is configured: a single-region control plane. */
   public static final String DEFAULT = "default";
@@ -45,6 +55,11 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
   public Regions {
     requireNonNull(self, "self");
     requireNonNull(homes, "homes");
+    requireNonNull(startupGrace, "startupGrace");
+    if (startupGrace.isNegative()) {
+      throw new InvalidInputException("take-over start-up grace " + startupGrace + " is negative; expected zero"
+          + " or more");
+    }
     Set<String> sorted = new TreeSet<>();
     for (String r : all) {
       if (!DEFAULT.equals(r) && !NAME.matcher(r).matches()) {
@@ -60,6 +75,11 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
           + ": expected the node's region among meshplane.regions");
     }
     all = List.copyOf(sorted);
+  }
+
+  /** Regions with no start-up grace: a home region not seen is taken over after the usual delay. */
+  public Regions(String self, List<String> all, Function<String, Optional<String>> homes) {
+    this(self, all, homes, Duration.ZERO);
   }
 
   /**
@@ -109,6 +129,21 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
   /** Whether this region watches {@code clusterId} when {@code available} are reachable. */
   public boolean watchesHere(String clusterId, Set<String> available) {
     return watcher(clusterId, available).equals(self);
+  }
+
+  /** Whether {@code state} has a member of {@code region} in any status, reachable or not. */
+  public static boolean hasMember(ClusterEvent.CurrentClusterState state, String region) {
+    for (Member m : state.getMembers()) {
+      if (m.dataCenter().equals(region)) {
+        return true;
+      }
+    }
+    for (Member m : state.getUnreachable()) {
+      if (m.dataCenter().equals(region)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

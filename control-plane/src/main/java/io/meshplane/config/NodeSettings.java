@@ -38,7 +38,8 @@ public record NodeSettings(
     Duration maxDelay,
     Duration pushRefresh,
     int admissionRate,
-    int admissionBurst) {
+    int admissionBurst,
+    Duration takeoverStartupGrace) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
   private static final Pattern REGION = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -106,7 +107,7 @@ public record NodeSettings(
           port(c, "cassandra.embedded.native-port", false), c.getString("remoting.host"),
           port(c, "remoting.port", true), join, duration(c, "push.quiet-window"),
           duration(c, "push.max-delay"), duration(c, "push.refresh"), positive(c, "xds.admission.rate"),
-          positive(c, "xds.admission.burst"));
+          positive(c, "xds.admission.burst"), durationOrZero(c, "takeover-startup-grace"));
     } catch (ConfigException e) {
       throw new InvalidInputException("bad configuration: " + e.getMessage());
     }
@@ -152,6 +153,20 @@ public record NodeSettings(
       throw new InvalidInputException("meshplane." + path + ": " + v + " must be at least 1");
     }
     return v;
+  }
+
+  private static Duration durationOrZero(Config c, String path) {
+    Duration d;
+    try {
+      d = c.getDuration(path);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
+          + "' is not a duration; expected for example 60s, or 0s for none");
+    }
+    if (d.isNegative()) {
+      throw new InvalidInputException("meshplane." + path + ": " + d + " is negative; expected 0s or more");
+    }
+    return d;
   }
 
   private static Duration duration(Config c, String path) {

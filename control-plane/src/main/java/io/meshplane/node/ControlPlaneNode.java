@@ -249,7 +249,7 @@ public final class ControlPlaneNode implements AutoCloseable {
         return fromSecret;
       }
       return id.equals(members.configClusterId()) ? Optional.of(settings.region()) : Optional.empty();
-    });
+    }, settings.takeoverStartupGrace());
   }
 
   /**

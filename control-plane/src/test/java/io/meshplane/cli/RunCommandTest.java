@@ -107,6 +107,22 @@ class RunCommandTest {
   }
 
   @Test
+  void the_takeover_startup_grace_is_60_s_unless_configured_and_a_bad_one_exits_2(@TempDir Path tmp)
+      throws Exception {
+    assertThat(settings(Map.of()).takeoverStartupGrace()).isEqualTo(java.time.Duration.ofSeconds(60));
+    Path none = Files.writeString(tmp.resolve("none.conf"), "meshplane.takeover-startup-grace = 0s");
+    assertThat(settings(Map.of("MESHPLANE_CONFIG", none.toString())).takeoverStartupGrace()).isZero();
+
+    Path negative = Files.writeString(tmp.resolve("negative.conf"), "meshplane.takeover-startup-grace = -5s");
+    Result r = run("run", "--config", negative.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("meshplane.takeover-startup-grace").contains("negative").contains("0s or more");
+    Path word = Files.writeString(tmp.resolve("word.conf"), "meshplane.takeover-startup-grace = soon");
+    assertThat(run("run", "--config", word.toString()).err()).contains("meshplane.takeover-startup-grace")
+        .contains("soon").contains("not a duration");
+  }
+
+  @Test
   void contact_points_make_cassandra_external() {
     NodeSettings s = settings(Map.of(), "--cassandra", "10.0.0.5:9042, 10.0.0.6:9042");
     assertThat(s.cassandraContactPoints()).containsExactly("10.0.0.5:9042", "10.0.0.6:9042");

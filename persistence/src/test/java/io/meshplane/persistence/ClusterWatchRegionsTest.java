@@ -104,11 +104,15 @@ class ClusterWatchRegionsTest {
 
   /** A region: its system, its fake Service entities and its ClusterWatch shards. */
   private ActorTestKit region(String name) {
+    return region(name, Duration.ZERO);
+  }
+
+  private ActorTestKit region(String name, Duration startupGrace) {
     ActorTestKit kit = ActorTestKit.create("Regions", config(name));
     Map<String, ClusterShare> state = held.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
     ClusterSharding.get(kit.system()).init(Entity.of(ServiceEntity.ENTITY_KEY,
         ctx -> fakeService(ctx.getEntityId(), state)));
-    Regions regions = new Regions(name, List.of("eu", "us"), id -> Optional.of("eu"));
+    Regions regions = new Regions(name, List.of("eu", "us"), id -> Optional.of("eu"), startupGrace);
     ClusterWatch.init(kit.system(), id -> {
       FakeRegistry r = new FakeRegistry();
       registries.put(name, r);
@@ -219,6 +223,23 @@ class ClusterWatchRegionsTest {
     again.listener.shareChanged(host("greeter"), share("greeter", "10.0.0.3"));
     await().atMost(WAIT).untilAsserted(() ->
         assertThat(held.get("us")).containsEntry(host("greeter"), share("greeter", "10.0.0.3")));
+  }
+
+  @Test
+  void a_region_started_before_the_home_region_holds_the_take_over_back_until_the_startup_grace_ends() {
+    Duration grace = Duration.ofSeconds(15);
+    us = region("us", grace);
+    join(us, us);
+    ensure(us);
+    assertThat(status(us).watcher()).as("eu was never seen: us waits for it").isEqualTo("eu");
+    // Past the usual take-over delay (3 s), us still has not started a watch of its own.
+    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+        .until(() -> !registries.containsKey("us"));
+    assertThat(status(us).detail()).contains("replica");
+
+    // eu never comes: once the grace is over, us takes the watch over.
+    startedRegistry("us");
+    await().atMost(WAIT).until(() -> status(us).watcher().equals("us"));
   }
 
   @Test
