@@ -131,15 +131,19 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
     return watcher(clusterId, available).equals(self);
   }
 
-  /** Whether {@code state} has a member of {@code region} in any status, reachable or not. */
+  /**
+   * Whether {@code state} has a member of {@code region} that got past joining, reachable or not. A
+   * member still joining does not count: its region is on its way, not seen and lost (a take-over
+   * held back by the start-up grace must not start when the home region's first node joins).
+   */
   public static boolean hasMember(ClusterEvent.CurrentClusterState state, String region) {
     for (Member m : state.getMembers()) {
-      if (m.dataCenter().equals(region)) {
+      if (m.dataCenter().equals(region) && m.status() != MemberStatus.joining()) {
         return true;
       }
     }
     for (Member m : state.getUnreachable()) {
-      if (m.dataCenter().equals(region)) {
+      if (m.dataCenter().equals(region) && m.status() != MemberStatus.joining()) {
         return true;
       }
     }
