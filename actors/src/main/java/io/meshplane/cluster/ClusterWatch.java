@@ -490,14 +490,10 @@ public final class ClusterWatch {
      * been seen since the node started (0: not held).
      */
     private long startupGraceLeftMillis() {
-      if (homeSeen || regions.startupGrace().isZero()) {
+      if (regions.startupGrace().isZero() || seeHome()) {
         return 0;
       }
       String home = regions.home(clusterId);
-      if (Regions.hasMember(cluster.state(), home)) {
-        homeSeen = true;
-        return 0;
-      }
       long left = ctx.getSystem().startTime() + regions.startupGrace().toMillis() - System.currentTimeMillis();
       if (left > 0 && !graceLogged) {
         graceLogged = true;
@@ -507,12 +503,20 @@ public final class ClusterWatch {
       return Math.max(0, left);
     }
 
+    /** Whether this node has seen the home region, looking at the membership until it has. */
+    private boolean seeHome() {
+      if (!homeSeen) {
+        homeSeen = Regions.hasMember(cluster.state(), regions.home(clusterId));
+      }
+      return homeSeen;
+    }
+
     private Effect<Event, State> onRegionsChanged(State state) {
       String next = currentWatcher();
       if (!isTakeover(next)) {
         takeoverDueSince = 0;
-        if (!homeSeen && regions.multi()) {
-          homeSeen = Regions.hasMember(cluster.state(), regions.home(clusterId));
+        if (regions.multi()) {
+          seeHome();
         }
       } else if (!watchingHere()) {
         long now = clock.millis();

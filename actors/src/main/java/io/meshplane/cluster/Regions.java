@@ -137,14 +137,11 @@ public record Regions(String self, List<String> all, Function<String, Optional<S
    * held back by the start-up grace must not start when the home region's first node joins).
    */
   public static boolean hasMember(ClusterEvent.CurrentClusterState state, String region) {
-    for (Member m : state.getMembers()) {
-      if (m.dataCenter().equals(region) && m.status() != MemberStatus.joining()) {
-        return true;
-      }
-    }
-    for (Member m : state.getUnreachable()) {
-      if (m.dataCenter().equals(region) && m.status() != MemberStatus.joining()) {
-        return true;
+    for (Iterable<Member> members : List.<Iterable<Member>>of(state.getMembers(), state.getUnreachable())) {
+      for (Member m : members) {
+        if (m.dataCenter().equals(region) && m.status() != MemberStatus.joining()) {
+          return true;
+        }
       }
     }
     return false;

@@ -155,31 +155,28 @@ public record NodeSettings(
     return v;
   }
 
-  private static Duration durationOrZero(Config c, String path) {
-    Duration d;
-    try {
-      d = c.getDuration(path);
-    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-      throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
-          + "' is not a duration; expected for example 60s, or 0s for none");
+  private static Duration duration(Config c, String path) {
+    Duration d = anyDuration(c, path, "100ms or 2s");
+    if (d.isNegative() || d.isZero()) {
+      throw new InvalidInputException("meshplane." + path + ": " + d + " must be positive");
     }
+    return d;
+  }
+
+  private static Duration durationOrZero(Config c, String path) {
+    Duration d = anyDuration(c, path, "60s, or 0s for none");
     if (d.isNegative()) {
       throw new InvalidInputException("meshplane." + path + ": " + d + " is negative; expected 0s or more");
     }
     return d;
   }
 
-  private static Duration duration(Config c, String path) {
-    Duration d;
+  private static Duration anyDuration(Config c, String path, String example) {
     try {
-      d = c.getDuration(path);
+      return c.getDuration(path);
     } catch (ConfigException.BadValue | ConfigException.WrongType e) {
       throw new InvalidInputException("meshplane." + path + ": '" + c.getValue(path).unwrapped()
-          + "' is not a duration; expected for example 100ms or 2s");
+          + "' is not a duration; expected for example " + example);
     }
-    if (d.isNegative() || d.isZero()) {
-      throw new InvalidInputException("meshplane." + path + ": " + d + " must be positive");
-    }
-    return d;
   }
 }
