@@ -30,9 +30,18 @@ public final class MockCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
+  /**
+   * How long one of this helper's writes may take. fabric8's default is 10 s, but the mock API
+   * server freezes for 30 s, once per watch, when a client closes a watch while an event is on its
+   * way (see {@link #destroy}); a control-plane watch that moves between nodes does that. A write
+   * made meanwhile is held, not lost, and goes through once the mock thaws: the tests' writes wait
+   * that out rather than fail on the mock's bug.
+   */
+  static final int WRITE_TIMEOUT_MS = 180_000;
+
   private MockCluster(KubernetesMockServer server) {
     this.server = server;
-    this.client = server.createClient();
+    this.client = server.createClient(b -> b.editOrNewConfig().withRequestTimeout(WRITE_TIMEOUT_MS).endConfig());
   }
 
   /** Starts on {@code port} (0: any free port). */
